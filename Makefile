@@ -1,0 +1,65 @@
+# Rampart: everything starts from plain python3.
+SHELL := /bin/bash
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test test-postgres check lint format bench clean deps deps-dev system-deps
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.deps: requirements.lock | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements.lock
+	touch $@
+
+$(VENV)/.deps-dev: requirements-dev.lock | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements-dev.lock
+	touch $@ $(VENV)/.deps
+
+deps: $(VENV)/.deps
+deps-dev: $(VENV)/.deps-dev
+
+system-deps:
+	@bash scripts/system-deps
+
+## Run Rampart with demo data: web on http://$(HOST):$(PORT)/ and the scheduler.
+run: deps
+	RAMPART_DEBUG=1 $(BIN)/python manage.py migrate --no-input -v 0
+	RAMPART_DEBUG=1 $(BIN)/python manage.py seed_demo
+	@echo "Rampart on http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the scheduler)"
+	@trap 'kill 0' EXIT INT TERM; \
+	RAMPART_DEBUG=1 $(BIN)/python manage.py runscheduler & \
+	RAMPART_DEBUG=1 $(BIN)/python manage.py runserver --insecure $(HOST):$(PORT)
+
+## The whole test suite (SQLite unless DATABASE_URL is set).
+test: deps-dev system-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: deps-dev system-deps
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/rampart} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Lint, formatting, types, migrations, deployment checks.
+check: deps-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	RAMPART_SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9') \
+	RAMPART_ALLOWED_HOSTS=rampart.example.org RAMPART_SSL_REDIRECT=1 RAMPART_DEBUG=0 \
+	RAMPART_VAR_DIR=$$(mktemp -d) $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+format: deps-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## Benchmarks on SQLite and PostgreSQL; figures go to benchmarks/RESULTS.md.
+bench: deps-dev
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

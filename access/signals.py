@@ -1,0 +1,35 @@
+"""Sign-in, sign-in failure and lockout events go to the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from access import services
+from access.models import AuthEvent
+
+
+@receiver(user_logged_in)
+def on_logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    services.record_auth_event(kind=AuthEvent.Kind.SIGN_IN, request=request, user=user)
+
+
+@receiver(user_logged_out)
+def on_logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        services.record_auth_event(kind=AuthEvent.Kind.SIGN_OUT, request=request, user=user)
+
+
+@receiver(user_login_failed)
+def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    services.record_auth_event(
+        kind=AuthEvent.Kind.SIGN_IN_FAILED, request=request, username=str(credentials.get("username", ""))
+    )
+
+
+@receiver(user_locked_out)
+def on_locked_out(sender: Any, request: Any, username: str | None = None, ip_address: str | None = None, **kwargs: Any) -> None:
+    services.record_auth_event(kind=AuthEvent.Kind.LOCKED_OUT, request=request, username=username or "")

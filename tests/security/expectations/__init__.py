@@ -1,0 +1,54 @@
+"""Expected outcome of every route for every persona and for anonymous users.
+
+Each area keeps its own module (``access.py``, ``workbench.py`` ...) with a list
+``ROUTES``. The matrix test walks every URL pattern of the project and fails when
+one has no entry here, so no page or endpoint can ship unprotected.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+ALL = "all"  # every signed-in persona
+NOBODY = "nobody"
+
+PAGE_ANON = "login"  # anonymous users are sent to sign in
+API_ANON = 401  # anonymous API calls are refused
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route. ``allowed`` personas get ``ok``; other personas get ``denied``."""
+
+    name: str
+    allowed: frozenset[str] | str
+    kwargs: Callable[[Any], dict[str, Any]] | None = None
+    ok: int = 200
+    denied: tuple[int, ...] = (403,)
+    anonymous: int | str = PAGE_ANON
+    method: str = "get"
+    data: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+    def allows(self, persona: str) -> bool:
+        if self.allowed == ALL:
+            return True
+        if self.allowed == NOBODY:
+            return False
+        return persona in self.allowed
+
+
+def roles(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+def all_routes() -> list[Route]:
+    routes: list[Route] = []
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        routes.extend(module.ROUTES)
+    return routes

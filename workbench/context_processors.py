@@ -1,0 +1,33 @@
+"""Navigation by role: each entry is shown only to users holding its permission."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+# (label, url name, permission needed or None for every signed-in user)
+NAVIGATION: list[tuple[str, str, str | None]] = [
+    ("Home", "workbench:home", None),
+    ("Users", "access:user_list", "access.manage_users"),
+    ("Job runs", "workbench:job_runs", "access.view_job_runs"),
+    ("Audit trail", "audits:trail", "access.view_audit_trail"),
+    ("API tokens", "access:token_list", None),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for label, name, perm in NAVIGATION:
+        if perm and not user.has_perm(perm):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": label, "url": url, "active": request.path == url})
+    return {"nav_items": items}
