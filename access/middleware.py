@@ -78,7 +78,7 @@ class MFARequiredMiddleware:
             user.is_authenticated
             and not request.path.startswith(MFA_EXEMPT_PREFIXES)
             and user.mfa_required  # type: ignore[union-attr]
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[union-attr,attr-defined]
         ):
             from access.models import TOTPDevice
 

@@ -74,7 +74,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
     def get_short_name(self) -> str:
-        return (self.full_name.split(" ")[0] if self.full_name else self.email)
+        return self.full_name.split(" ")[0] if self.full_name else self.email
 
     @property
     def role_names(self) -> list[str]:
@@ -191,7 +191,12 @@ class TOTPDevice(ThrottlingMixin, Device):
 
         label = quote(f"Rampart:{self.user.email}")
         params = urlencode(
-            {"secret": b32encode(self.bin_key).decode(), "issuer": "Rampart", "digits": self.digits, "period": self.step}
+            {
+                "secret": b32encode(self.bin_key).decode(),
+                "issuer": "Rampart",
+                "digits": self.digits,
+                "period": self.step,
+            }
         )
         return f"otpauth://totp/{label}?{params}"
 

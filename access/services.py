@@ -28,7 +28,7 @@ from access.models import (
 from access.permissions import require_perm
 
 RECOVERY_CODE_COUNT = 10
-TOKEN_PREFIX = "rmp_"
+TOKEN_PREFIX = "rmp_"  # noqa: S105 - a public prefix, not a secret
 
 
 def record_auth_event(*, kind: str, request: Any = None, user: User | None = None, username: str = "") -> AuthEvent:
@@ -55,7 +55,9 @@ def _roles_to_groups(roles: list[str]) -> list[Group]:
 
 
 @transaction.atomic
-def invite_user(*, actor: User, email: str, full_name: str, roles: list[str], password: str | None = None) -> tuple[User, str]:
+def invite_user(
+    *, actor: User, email: str, full_name: str, roles: list[str], password: str | None = None
+) -> tuple[User, str]:
     """Create an account with the given roles. Returns the user and a one-time password."""
     require_perm(actor, "access.manage_users")
     email = email.strip().lower()
@@ -154,7 +156,9 @@ def confirm_totp_enrolment(*, user: User, device: TOTPDevice, token: str) -> lis
 @transaction.atomic
 def regenerate_recovery_codes(*, user: User) -> list[str]:
     """Replace the user's recovery codes; only hashes are stored."""
-    device, _ = RecoveryCodeDevice.objects.get_or_create(user=user, defaults={"name": "Recovery codes", "confirmed": True})
+    device, _ = RecoveryCodeDevice.objects.get_or_create(
+        user=user, defaults={"name": "Recovery codes", "confirmed": True}
+    )
     device.codes.all().delete()
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODE_COUNT)]
     RecoveryCode.objects.bulk_create([RecoveryCode(device=device, code_hash=hash_code(c)) for c in codes])

@@ -31,5 +31,7 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = Non
 
 
 @receiver(user_locked_out)
-def on_locked_out(sender: Any, request: Any, username: str | None = None, ip_address: str | None = None, **kwargs: Any) -> None:
+def on_locked_out(
+    sender: Any, request: Any, username: str | None = None, ip_address: str | None = None, **kwargs: Any
+) -> None:
     services.record_auth_event(kind=AuthEvent.Kind.LOCKED_OUT, request=request, username=username or "")

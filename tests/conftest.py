@@ -23,6 +23,7 @@ def persona_password_hash() -> str:
         _HASHED["h"] = make_password(PERSONA_PASSWORD)
     return _HASHED["h"]
 
+
 PERSONA_ROLES: dict[str, str] = {
     "admin_alice": Role.ADMINISTRATOR,
     "officer_olga": Role.COMPLIANCE_OFFICER,

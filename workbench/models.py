@@ -11,9 +11,7 @@ class JobSchedule(models.Model):
     """When a registered job runs. Users edit these; the scheduler re-reads them."""
 
     job_id = models.CharField(max_length=100, unique=True)
-    cron = models.CharField(
-        max_length=100, blank=True, help_text="Five-field cron expression, e.g. '30 2 * * *'."
-    )
+    cron = models.CharField(max_length=100, blank=True, help_text="Five-field cron expression, e.g. '30 2 * * *'.")
     interval_seconds = models.PositiveIntegerField(null=True, blank=True)
     enabled = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -283,9 +283,7 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}, "apscheduler": {"level": "WARNING"}},
 }
 
-EMAIL_BACKEND = os.environ.get(
-    "RAMPART_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
+EMAIL_BACKEND = os.environ.get("RAMPART_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("RAMPART_FROM_EMAIL", "rampart@localhost")
 MFA_VERIFY_URL = "/accounts/mfa/verify/"
 MFA_ENROL_URL = "/accounts/mfa/enrol/"
