@@ -46,6 +46,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     "Control owner": [
         "governance.view_framework",
         "governance.view_requirement",
+        "governance.view_riskmatrix",
         "policies.view_policy*",
     ],
     "Auditor": [],
