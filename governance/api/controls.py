@@ -1,0 +1,1 @@
+"""Governance API for controls: viewsets registered on workbench.api.router."""

@@ -1,0 +1,1 @@
+"""Governance API for frameworks: viewsets registered on workbench.api.router."""

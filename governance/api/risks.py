@@ -1,0 +1,1 @@
+"""Governance API for risks: viewsets registered on workbench.api.router."""
