@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -60,13 +61,17 @@ class ClientIPMiddleware:
 
 
 MFA_EXEMPT_PREFIXES = ("/static/", "/api/", "/accounts/mfa/", "/accounts/logout/")
+# Set at sign-in for users who enrolled an authenticator of their own accord:
+# once enrolled, they pass it on every sign-in too.
+MFA_ENROLLED_SESSION_KEY = "access_mfa_enrolled"
 
 
 class MFARequiredMiddleware:
     """Administrators and IT administrators reach nothing until they pass MFA.
 
     A user without a confirmed authenticator is sent to enrolment; one with an
-    authenticator is sent to verification. The API refuses such sessions itself.
+    authenticator is sent to verification. Users of other roles who enrolled
+    voluntarily are sent to verification as well. The API refuses such sessions itself.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -77,12 +82,13 @@ class MFARequiredMiddleware:
         if (
             user.is_authenticated
             and not request.path.startswith(MFA_EXEMPT_PREFIXES)
-            and user.mfa_required  # type: ignore[union-attr]
+            and (user.mfa_required or request.session.get(MFA_ENROLLED_SESSION_KEY))  # type: ignore[union-attr]
             and not user.is_verified()  # type: ignore[union-attr,attr-defined]
         ):
             from access.models import TOTPDevice
 
             if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-                return redirect(f"{settings.MFA_VERIFY_URL}?next={request.get_full_path()}")
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{settings.MFA_VERIFY_URL}?{query}")
             return redirect(settings.MFA_ENROL_URL)
         return self.get_response(request)

@@ -220,11 +220,14 @@ class RecoveryCodeDevice(ThrottlingMixin, Device):
         if not allowed:
             return False
         match = self.codes.filter(code_hash=hash_code(str(token)), used_at__isnull=True).first()
-        if match is None:
+        # Conditional update: of two requests racing with the same code, only one wins.
+        claimed = (
+            match is not None
+            and RecoveryCode.objects.filter(pk=match.pk, used_at__isnull=True).update(used_at=timezone.now()) == 1
+        )
+        if not claimed:
             self.throttle_increment(commit=True)
             return False
-        match.used_at = timezone.now()
-        match.save(update_fields=["used_at"])
         self.throttle_reset(commit=True)
         return True
 

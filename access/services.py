@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.models import Device
 
 from access.errors import DomainError
 from access.models import (
@@ -113,17 +115,24 @@ def reactivate_user(*, actor: User, user: User) -> User:
 
 
 @transaction.atomic
-def change_password(*, user: User, old_password: str, new_password: str) -> User:
-    """Change one's own password. Other sessions end (Django's session hash changes)."""
+def change_password(*, user: User, old_password: str, new_password: str, request: Any = None) -> User:
+    """Change one's own password. Other sessions end (Django's session hash changes).
+
+    The caller keeps its own session with ``update_session_auth_hash``.
+    """
+    if not user.is_authenticated or not user.is_active:
+        raise DomainError("You must be signed in.")
     if not user.check_password(old_password):
         raise DomainError("Your current password is not correct.")
+    if new_password == old_password:
+        raise DomainError("Choose a new password that differs from the current one.")
     try:
         validate_password(new_password, user)
     except ValidationError as exc:
         raise DomainError(" ".join(exc.messages)) from exc
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    AuthEvent.objects.create(kind=AuthEvent.Kind.PASSWORD_CHANGED, user=user, username=user.email)
+    record_auth_event(kind=AuthEvent.Kind.PASSWORD_CHANGED, request=request, user=user)
     return user
 
 
@@ -139,18 +148,71 @@ def start_totp_enrolment(*, user: User) -> TOTPDevice:
     return device
 
 
-@transaction.atomic
-def confirm_totp_enrolment(*, user: User, device: TOTPDevice, token: str) -> list[str]:
-    """Confirm the authenticator with a code from it; returns new recovery codes (shown once)."""
+def _throttled_message(device: Device) -> str | None:
+    """A readable refusal when ``device`` is throttled after wrong codes, else None."""
+    allowed, info = device.verify_is_allowed()
+    if allowed:
+        return None
+    until = (info or {}).get("locked_until")
+    if until is not None:
+        seconds = max(1, math.ceil((until - timezone.now()).total_seconds()))
+        return f"Too many wrong codes. Wait {seconds} seconds, then try again."
+    return "Too many wrong codes. Wait a moment, then try again."
+
+
+def confirm_totp_enrolment(*, user: User, device: TOTPDevice, token: str, request: Any = None) -> list[str]:
+    """Confirm the authenticator with a code from it; returns new recovery codes (shown once).
+
+    The code is checked outside the transaction so that a wrong code still counts
+    towards the device's throttle.
+    """
     if device.user_id != user.pk or device.confirmed:
         raise DomainError("This enrolment is not pending for you.")
+    if message := _throttled_message(device):
+        raise DomainError(message)
     if not device.verify_token(token):
         raise DomainError("That code is not valid. Check the time on your phone and try again.")
+    return _activate_totp_device(user=user, device=device, request=request)
+
+
+@transaction.atomic
+def _activate_totp_device(*, user: User, device: TOTPDevice, request: Any) -> list[str]:
     TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    AuthEvent.objects.create(kind=AuthEvent.Kind.MFA_ENROLLED, user=user, username=user.email)
+    record_auth_event(kind=AuthEvent.Kind.MFA_ENROLLED, request=request, user=user)
     return regenerate_recovery_codes(user=user)
+
+
+def verify_second_factor(*, user: User, token: str, request: Any = None) -> Device:
+    """Check a code from the authenticator app or a recovery code; returns the device that passed.
+
+    Digits only (up to the device's length) are an authenticator code, anything else a recovery code.
+    Every attempt is recorded; wrong codes throttle the device. Not one transaction
+    on purpose: a refused code must still leave its failure count and event behind.
+    """
+    if not user.is_authenticated or not user.is_active:
+        raise DomainError("You must be signed in.")
+    token = token.replace(" ", "").strip()
+    totp = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-pk").first()
+    if totp is None:
+        raise DomainError("You have no authenticator app enrolled yet. Enrol one first.")
+    device: Device | None
+    if token.isdigit() and len(token) <= totp.digits:
+        device, success = totp, AuthEvent.Kind.MFA_VERIFIED
+    else:
+        device = RecoveryCodeDevice.objects.filter(user=user, confirmed=True).first()
+        success = AuthEvent.Kind.RECOVERY_CODE_USED
+    refusal = "That code is not valid. Type the current code from your app, or an unused recovery code."
+    if device is not None:
+        throttled = _throttled_message(device)
+        if throttled:
+            refusal = throttled
+        elif device.verify_token(token):
+            record_auth_event(kind=success, request=request, user=user)
+            return device
+    record_auth_event(kind=AuthEvent.Kind.MFA_FAILED, request=request, user=user)
+    raise DomainError(refusal)
 
 
 @transaction.atomic

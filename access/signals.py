@@ -9,12 +9,17 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from access import services
-from access.models import AuthEvent
+from access.middleware import MFA_ENROLLED_SESSION_KEY
+from access.models import AuthEvent, TOTPDevice
 
 
 @receiver(user_logged_in)
 def on_logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     services.record_auth_event(kind=AuthEvent.Kind.SIGN_IN, request=request, user=user)
+    session = getattr(request, "session", None)
+    if session is not None:
+        # Anyone with an authenticator passes it after signing in (see MFARequiredMiddleware).
+        session[MFA_ENROLLED_SESSION_KEY] = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 @receiver(user_logged_out)

@@ -14,6 +14,7 @@ NAVIGATION: list[tuple[str, str, str | None]] = [
     ("Job runs", "workbench:job_runs", "access.view_job_runs"),
     ("Audit trail", "audits:trail", "access.view_audit_trail"),
     ("API tokens", "access:token_list", None),
+    ("Account", "access:account", None),
 ]
 
 
