@@ -1,0 +1,76 @@
+"""Read side of the audit trail: who may read it, and its entries filtered."""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import reduce
+from typing import Any
+
+from auditlog.registry import auditlog
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from audits.models import LogEntry
+
+VIEW_AUDIT_TRAIL = "access.view_audit_trail"
+
+ACTION_NAMES: dict[str, int] = {
+    "create": LogEntry.Action.CREATE,
+    "update": LogEntry.Action.UPDATE,
+    "delete": LogEntry.Action.DELETE,
+    "access": LogEntry.Action.ACCESS,
+}
+ACTION_LABELS: dict[int, str] = {code: name for name, code in ACTION_NAMES.items()}
+
+
+@dataclass(frozen=True)
+class TrailFilters:
+    """What the reader narrowed the trail to. Dates are local days, both inclusive."""
+
+    actor: str = ""
+    content_type_id: int | None = None
+    object_id: str = ""
+    action: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def can_view_audit_trail(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active and user.has_perm(VIEW_AUDIT_TRAIL))
+
+
+def audited_content_types() -> QuerySet[ContentType]:
+    """Content types of the models the audit trail records, for the object-type filter."""
+    keys = [Q(app_label=m._meta.app_label, model=m._meta.model_name) for m in auditlog.get_models()]
+    if not keys:
+        return ContentType.objects.none()
+    return ContentType.objects.filter(reduce(operator.or_, keys)).order_by("app_label", "model")
+
+
+def _start_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def entries_visible_to(user: Any, filters: TrailFilters | None = None) -> QuerySet[LogEntry]:
+    """Entries ``user`` may read (all of them, with ``access.view_audit_trail``), newest first."""
+    if not can_view_audit_trail(user):
+        return LogEntry.objects.none()
+    entries = LogEntry.objects.select_related("actor", "content_type").order_by("-sequence")
+    if filters is None:
+        return entries
+    if filters.actor:
+        entries = entries.filter(actor_email__icontains=filters.actor)
+    if filters.content_type_id is not None:
+        entries = entries.filter(content_type_id=filters.content_type_id)
+    if filters.object_id:
+        entries = entries.filter(object_pk=filters.object_id)
+    if filters.action is not None:
+        entries = entries.filter(action=filters.action)
+    if filters.date_from is not None:
+        entries = entries.filter(timestamp__gte=_start_of_day(filters.date_from))
+    if filters.date_to is not None:
+        entries = entries.filter(timestamp__lt=_start_of_day(filters.date_to + timedelta(days=1)))
+    return entries
