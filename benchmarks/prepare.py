@@ -1,0 +1,85 @@
+"""Sign-ins for the benchmark client, made directly in the benchmark database.
+
+Run by ``run.py`` as ``python benchmarks/prepare.py`` with the same environment as
+the server (``DATABASE_URL`` / ``RAMPART_SQLITE_PATH``, ``RAMPART_VAR_DIR``). Prints
+one JSON object on stdout.
+
+How the client signs in as the seeded Administrator ``admin_alice``, who must pass
+MFA before any page:
+
+* Pages: a confirmed TOTP device is created for her if she has none, then a
+  session is written with Django's ``SessionStore`` holding what a real sign-in
+  leaves behind: ``_auth_user_id``, ``_auth_user_backend``, ``_auth_user_hash``
+  (so the session survives the password check of ``AuthenticationMiddleware``)
+  and django-otp's ``otp_device_id`` (so ``MFARequiredMiddleware`` sees a verified
+  user). The client sends it as the ``sessionid`` cookie.
+* API: a personal token from ``access.services.create_api_token`` (one day), sent
+  as ``Authorization: Bearer rmp_...``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workbench.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.db import transaction  # noqa: E402
+from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
+
+from access.actor import acting  # noqa: E402
+from access.models import TOTPDevice, User  # noqa: E402
+from access.services import create_api_token  # noqa: E402
+from audits.models import LogEntry  # noqa: E402
+from workbench.models import JobRun  # noqa: E402
+
+ADMIN_EMAIL = "admin_alice@demo.rampart.test"
+
+
+def main() -> None:
+    admin = User.objects.get(email=ADMIN_EMAIL)
+    with transaction.atomic(), acting(admin, via="command:benchmark"):
+        device = TOTPDevice.objects.filter(user=admin, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.new_for(admin, name="Benchmark authenticator")
+            device.confirmed = True
+            device.save()
+        _, raw_token = create_api_token(user=admin, name="benchmark", days=1)
+    session = SessionStore()
+    session[SESSION_KEY] = str(admin.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = admin.get_session_auth_hash()
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.create()
+    scale_entries = LogEntry.objects.filter(cid="seed_scale").exclude(actor_email=None)
+    actor_email = scale_entries.values_list("actor_email", flat=True).first() or ADMIN_EMAIL
+    print(
+        json.dumps(
+            {
+                "cookie_name": settings.SESSION_COOKIE_NAME,
+                "session_key": session.session_key,
+                "token": raw_token,
+                "vars": {"actor_email": actor_email},
+                "counts": {
+                    "users": User.objects.count(),
+                    "audit-trail entries": LogEntry.objects.count(),
+                    "job runs": JobRun.objects.count(),
+                },
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
