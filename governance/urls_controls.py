@@ -1,5 +1,20 @@
 """Routes of the governance controls pages (included by governance/urls.py)."""
 
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from governance.views import controls as views
+
+urlpatterns: list[URLPattern] = [
+    path("", views.dashboard, name="dashboard"),
+    path("controls/", views.control_list, name="control_list"),
+    path("controls/export.csv", views.control_csv, name="control_csv"),
+    path("controls/bulk-owner/", views.control_bulk_owner, name="control_bulk_owner"),
+    path("controls/new/", views.control_create, name="control_create"),
+    path("controls/<int:pk>/", views.control_detail, name="control_detail"),
+    path("controls/<int:pk>/edit/", views.control_edit, name="control_edit"),
+    path("controls/<int:pk>/record-test/", views.control_record_test, name="control_record_test"),
+    path("control-tests/", views.control_test_list, name="control_test_list"),
+    path("control-tests/export.csv", views.control_test_csv, name="control_test_csv"),
+    path("soa/<int:pk>/", views.soa, name="soa"),
+    path("soa/<int:pk>/export.csv", views.soa_csv, name="soa_csv"),
+]

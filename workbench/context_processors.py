@@ -10,6 +10,9 @@ from django.urls import NoReverseMatch, reverse
 # (label, url name, permission needed or None for every signed-in user)
 NAVIGATION: list[tuple[str, str, str | None]] = [
     ("Home", "workbench:home", None),
+    ("Compliance", "governance:dashboard", "governance.view_control"),
+    # Control owners hold view_requirement globally and see the controls they own.
+    ("Controls", "governance:control_list", "governance.view_requirement"),
     ("Users", "access:user_list", "access.manage_users"),
     ("Job runs", "workbench:job_runs", "access.view_job_runs"),
     ("Audit trail", "audits:trail", "access.view_audit_trail"),

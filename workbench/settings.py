@@ -258,6 +258,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name ("status") get their own component names.
+    "ENUM_NAME_OVERRIDES": {
+        "ControlStatusEnum": "governance.models.Control.Status",
+        "JobRunStatusEnum": "workbench.models.JobRun.Status",
+    },
 }
 API_TOKEN_DEFAULT_DAYS = 90
 API_TOKEN_MAX_DAYS = 365

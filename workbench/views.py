@@ -6,7 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from governance.selectors.controls import owner_home
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "workbench/home.html", {})
+    context = {
+        "controls_home": owner_home(request.user),
+    }
+    return render(request, "workbench/home.html", context)

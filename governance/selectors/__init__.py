@@ -1,0 +1,1 @@
+"""Governance selectors, one module per area."""

@@ -1,0 +1,267 @@
+"""Read side of controls: permission-filtered lists, coverage and the Statement of Applicability.
+
+Coverage of a framework = applicable requirements (applicable, not removed, not a
+section, not covered by an approved exception that has not expired) with at least one
+mapped control that is implemented and whose latest test passed. Every figure is
+computed in the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from access.models import Role
+from governance.models import (
+    ComplianceException,
+    Control,
+    ControlGroupObjectPermission,
+    ControlTest,
+    ControlUserObjectPermission,
+    Framework,
+    Outcome,
+    Requirement,
+)
+from governance.scoping import scoped
+
+Mapping = Control.requirements.through
+
+
+def may_browse_controls(user: Any) -> bool:
+    """May ``user`` open the control pages at all (globally, as an owner, or holding a control)?"""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.has_perm("governance.view_control") or user.has_role(Role.CONTROL_OWNER):
+        return True
+    return (
+        ControlUserObjectPermission.objects.filter(user=user).exists()
+        or ControlGroupObjectPermission.objects.filter(group__user=user).exists()
+    )
+
+
+def _mapped_count() -> Subquery:
+    counts = (
+        Mapping.objects.filter(control_id=OuterRef("pk")).values("control_id").annotate(n=Count("pk")).values("n")  # type: ignore[misc]
+    )
+    return Subquery(counts, output_field=IntegerField())
+
+
+def controls_visible_to(user: Any) -> QuerySet[Control]:
+    """Controls ``user`` may see, with the owner joined and the number of mapped requirements."""
+    return scoped(user, Control.objects.select_related("owner"), "view").annotate(
+        requirement_count=Coalesce(_mapped_count(), Value(0))
+    )
+
+
+def control_tests_visible_to(user: Any) -> QuerySet[ControlTest]:
+    """Tests of the controls ``user`` may see, with the control, its owner and the tester joined."""
+    tests = ControlTest.objects.select_related("control", "control__owner", "tester")
+    if user is not None and user.is_authenticated and user.is_active and user.has_perm("governance.view_control"):
+        return tests
+    return tests.filter(control__in=scoped(user, Control.objects.all(), "view").values("pk"))
+
+
+def control_for(user: Any, pk: int, action: str = "view") -> Control:
+    """One control ``user`` may ``action``; raises ``Control.DoesNotExist`` otherwise."""
+    return scoped(user, Control.objects.select_related("owner"), action).get(pk=pk)
+
+
+def control_detail(control: Control) -> dict[str, Any]:
+    """The mappings, the test history and the findings of one control (three queries)."""
+    return {
+        "requirements": list(
+            control.requirements.select_related("framework").order_by("framework__name", "order", "pk")
+        ),
+        "tests": list(control.tests.select_related("tester").order_by("-due_date", "-pk")[:100]),
+        "findings": list(control.findings.select_related("owner").order_by("-created_at")[:50]),
+    }
+
+
+# --- Coverage ---
+
+
+def _active_exception(today: date) -> Exists:
+    return Exists(
+        ComplianceException.objects.filter(
+            requirement_id=OuterRef("pk"), status=ComplianceException.Status.APPROVED, expires_on__gte=today
+        )
+    )
+
+
+def _passing_control() -> Exists:
+    return Exists(
+        Mapping.objects.filter(
+            requirement_id=OuterRef("pk"),
+            control__status=Control.Status.IMPLEMENTED,
+            control__latest_test_result=Outcome.PASS,
+        )
+    )
+
+
+def in_scope_requirements(today: date | None = None) -> QuerySet[Requirement]:
+    """Requirements that count in coverage: applicable, current, not a section, not excepted."""
+    today = today or timezone.localdate()
+    return Requirement.objects.filter(applicable=True, removed_at__isnull=True, is_section=False).exclude(
+        _active_exception(today)
+    )
+
+
+@dataclass(frozen=True)
+class Coverage:
+    framework: Framework
+    applicable: int
+    covered: int
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.covered / self.applicable) if self.applicable else None
+
+    @property
+    def uncovered(self) -> int:
+        return self.applicable - self.covered
+
+
+def _count_per_framework(requirements: QuerySet[Requirement]) -> Coalesce:
+    counts = (
+        requirements.filter(framework_id=OuterRef("pk"))
+        .order_by()
+        .values("framework_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+
+
+def coverage_by_framework(user: Any) -> list[Coverage]:
+    """Applicable and covered requirement counts per framework ``user`` may see (one query)."""
+    in_scope = in_scope_requirements()
+    frameworks = scoped(user, Framework.objects.all(), "view").annotate(
+        applicable_count=_count_per_framework(in_scope),
+        covered_count=_count_per_framework(in_scope.filter(_passing_control())),
+    )
+    return [Coverage(f, f.applicable_count, f.covered_count) for f in frameworks.order_by("name", "pk")]
+
+
+# --- Statement of Applicability ---
+
+
+def statement_of_applicability(framework: Framework) -> QuerySet[Requirement]:
+    """Every current, non-section requirement of ``framework`` in tree order (two queries).
+
+    Each row carries ``covered`` (counts in coverage and is covered), ``excepted_until``
+    (the expiry of an approved exception, if one is active) and ``mapped_controls``.
+    """
+    today = timezone.localdate()
+    active = ComplianceException.objects.filter(
+        requirement_id=OuterRef("pk"), status=ComplianceException.Status.APPROVED, expires_on__gte=today
+    ).order_by("-expires_on")
+    mapped = Control.objects.only("pk", "ref", "title", "status", "latest_test_result", "latest_test_on").order_by(
+        "ref"
+    )
+    counted = Q(applicable=True) & ~_active_exception(today) & _passing_control()
+    return (
+        Requirement.objects.filter(framework=framework, is_section=False, removed_at__isnull=True)
+        .select_related("parent")
+        .annotate(
+            excepted_until=Subquery(active.values("expires_on")[:1]),
+            covered=Case(When(counted, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        )
+        .prefetch_related(Prefetch("controls", queryset=mapped, to_attr="mapped_controls"))
+        .order_by("order", "pk")
+    )
+
+
+def soa_totals(rows: list[Any]) -> tuple[int, int]:
+    """(applicable and not excepted, covered) of Statement of Applicability rows."""
+    applicable = len([r for r in rows if r.applicable and r.excepted_until is None])
+    return applicable, len([r for r in rows if r.covered])
+
+
+# --- Dashboard and home ---
+
+
+@dataclass(frozen=True)
+class ControlFigures:
+    by_status: dict[str, int]
+    total: int
+    overdue: int
+    failed: int
+    never_tested: int
+    overdue_tests: int
+
+
+def control_figures(user: Any) -> ControlFigures:
+    """Counts behind the dashboard, for the controls ``user`` may see (two queries)."""
+    today = timezone.localdate()
+    controls = scoped(user, Control.objects.all(), "view").order_by()
+    implemented = Q(status=Control.Status.IMPLEMENTED)
+    agg = controls.aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=Q(next_test_due__lt=today)),
+        failed=Count("pk", filter=Q(latest_test_result__in=[Outcome.FAIL, Outcome.PARTIAL])),
+        never_tested=Count("pk", filter=implemented & Q(latest_test_on__isnull=True)),
+        **{f"status_{value}": Count("pk", filter=Q(status=value)) for value in Control.Status.values},
+    )
+    agg["overdue_tests"] = control_tests_visible_to(user).filter(result="", due_date__lt=today).count()
+    return ControlFigures(
+        by_status={value: agg[f"status_{value}"] for value in Control.Status.values},
+        total=agg["total"],
+        overdue=agg["overdue"],
+        failed=agg["failed"],
+        never_tested=agg["never_tested"],
+        overdue_tests=agg["overdue_tests"],
+    )
+
+
+@dataclass(frozen=True)
+class OwnerHome:
+    shown: bool
+    controls: list[Control]
+    control_count: int
+    overdue: list[Control]
+    failed: list[Control]
+    planned: list[ControlTest]
+
+
+HOME_LIMIT = 10
+HOME_PLANNED_DAYS = 30
+
+
+def owner_home(user: Any) -> OwnerHome:
+    """The controls ``user`` owns, those overdue or failing, and tests due within 30 days (fixed queries)."""
+    today = timezone.localdate()
+    own = Control.objects.filter(owner=user).order_by("next_test_due", "ref")
+    failing = Q(latest_test_result__in=[Outcome.FAIL, Outcome.PARTIAL])
+    planned = ControlTest.objects.filter(
+        control__owner=user,
+        result="",
+        performed_on__isnull=True,
+        due_date__lte=today + timedelta(days=HOME_PLANNED_DAYS),
+    )
+    count = own.count()
+    return OwnerHome(
+        shown=bool(count) or user.has_role(Role.CONTROL_OWNER),
+        controls=list(own[:HOME_LIMIT]),
+        control_count=count,
+        overdue=list(own.filter(next_test_due__lt=today)[:HOME_LIMIT]),
+        failed=list(own.filter(failing)[:HOME_LIMIT]),
+        planned=list(planned.select_related("control").order_by("due_date", "pk")[:HOME_LIMIT]),
+    )

@@ -1,0 +1,1 @@
+"""Governance views, one module per area."""
