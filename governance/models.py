@@ -365,6 +365,7 @@ class ComplianceException(TimeStamped):
     requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     approver = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True, help_text="Why it was approved, rejected or revoked.")
     expires_on = models.DateField(db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED, db_index=True)
 

@@ -13,6 +13,10 @@ NAVIGATION: list[tuple[str, str, str | None]] = [
     ("Compliance", "governance:dashboard", "governance.view_control"),
     # Control owners hold view_requirement globally and see the controls they own.
     ("Controls", "governance:control_list", "governance.view_requirement"),
+    # Control owners hold view_riskmatrix globally and see the risks they own.
+    ("Risks", "governance:risk_list", "governance.view_riskmatrix"),
+    ("Assets", "governance:asset_list", "governance.view_asset"),
+    ("Exceptions", "governance:exception_list", "governance.view_complianceexception"),
     ("Users", "access:user_list", "access.manage_users"),
     ("Job runs", "workbench:job_runs", "access.view_job_runs"),
     ("Audit trail", "audits:trail", "access.view_audit_trail"),

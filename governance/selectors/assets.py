@@ -1,0 +1,77 @@
+"""Assets as a user may see them: the inventory list, one asset with its risks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from access.models import User
+from governance.models import Asset, Risk
+from governance.scoping import scoped
+from workbench.listing import Column, Filter, ListSpec
+
+
+def assets_visible_to(user: Any) -> QuerySet[Asset]:
+    """The inventory for holders of ``governance.view_asset``; nothing for others."""
+    if user is None or not user.is_authenticated or not user.has_perm("governance.view_asset"):
+        return Asset.objects.none()
+    return Asset.objects.select_related("owner").annotate(
+        open_risks=Count("risks", filter=Q(risks__status=Risk.Status.OPEN), distinct=True)
+    )
+
+
+def asset_for(user: Any, pk: int) -> Asset:
+    return assets_visible_to(user).get(pk=pk)
+
+
+def risks_on_asset(user: Any, asset: Asset) -> QuerySet[Risk]:
+    """The risks on ``asset`` that ``user`` may see, highest residual score first."""
+    return scoped(user, asset.risks.select_related("owner")).order_by("-residual_score", "ref")
+
+
+def _owners() -> list[tuple[str, str]]:
+    rows = (
+        User.objects.filter(owned_assets__isnull=False)
+        .values_list("pk", "email", "full_name")
+        .distinct()
+        .order_by("full_name", "email")
+    )
+    return [(str(pk), name or email) for pk, email, name in rows]
+
+
+ASSET_LIST = ListSpec(
+    search_fields=("name", "description", "vendor"),
+    filters=(
+        Filter("kind", "Kind", "kind", choices=Asset.Kind.choices),
+        Filter("classification", "Classification", "data_classification", choices=Asset.Classification.choices),
+        Filter("criticality", "Criticality", "criticality", choices=Asset.Criticality.choices),
+        Filter("owner", "Owner", "owner_id", choices=_owners, convert=int),
+        Filter(
+            "active",
+            "State",
+            "is_active",
+            choices=(("yes", "Active"), ("no", "Inactive")),
+            convert=lambda value: value == "yes",
+        ),
+    ),
+    sorts={
+        "name": "name",
+        "kind": "kind",
+        "criticality": "criticality",
+        "owner": "owner__email",
+        "risks": "open_risks",
+    },
+    default_sort="name",
+    columns=(
+        Column("Name", lambda a: a.name),
+        Column("Kind", lambda a: a.get_kind_display()),
+        Column("Owner", lambda a: a.owner.email if a.owner else ""),
+        Column("Data classification", lambda a: a.get_data_classification_display()),
+        Column("Criticality", lambda a: a.get_criticality_display()),
+        Column("Vendor", lambda a: a.vendor),
+        Column("Active", lambda a: "yes" if a.is_active else "no"),
+        Column("Open risks", lambda a: a.open_risks),
+        Column("Description", lambda a: a.description),
+    ),
+)

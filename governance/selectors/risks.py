@@ -1,0 +1,302 @@
+"""Risks as a user may see them: the register, its filters, and the heat map.
+
+The register and the heat map share one ``ListSpec`` (``risk_list_spec``), so a
+heat-map cell links to the register filtered to exactly the risks it counted:
+``?view=inherent&likelihood=3&impact=4`` plus the heat map's own filters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from access.models import User
+from governance.models import Asset, Risk, RiskMatrix
+from governance.scoping import scoped
+from governance.services.risks import active_matrix
+from workbench.listing import Column, Filter, ListSpec, filter_queryset
+
+VIEWS = ("inherent", "residual")
+CELL_PARAMS = ("view", "likelihood", "impact")
+
+
+def risk_matrix() -> RiskMatrix:
+    return active_matrix()
+
+
+def risks_visible_to(user: Any) -> QuerySet[Risk]:
+    """Risks ``user`` may see (all of them for risk managers, their own for owners)."""
+    return scoped(user, Risk.objects.select_related("owner").prefetch_related("assets"))
+
+
+def risk_approvers() -> QuerySet[User]:
+    """Active users who may accept a risk: holders of ``governance.change_risk`` globally."""
+    perms = Permission.objects.filter(codename="change_risk", content_type__app_label="governance")
+    holders = (
+        Q(is_superuser=True) | Q(groups__in=Group.objects.filter(permissions__in=perms)) | Q(user_permissions__in=perms)
+    )
+    return User.objects.filter(holders, is_active=True).distinct().order_by("full_name", "email")
+
+
+def risk_for(user: Any, pk: int) -> Risk:
+    """One risk ``user`` may see, with what its page shows; ``Risk.DoesNotExist`` otherwise."""
+    queryset = scoped(user, Risk.objects.select_related("owner", "accepted_by"))
+    return queryset.prefetch_related("assets", "controls", "findings").get(pk=pk)
+
+
+def _memo(func: Callable[[], list[tuple[str, str]]]) -> Callable[[], list[tuple[str, str]]]:
+    """Options computed once per spec (one query), however often the spec asks."""
+    cache: list[list[tuple[str, str]]] = []
+
+    def wrapper() -> list[tuple[str, str]]:
+        if not cache:
+            cache.append(func())
+        return cache[0]
+
+    return wrapper
+
+
+def band_ranges(matrix: RiskMatrix) -> list[tuple[int, int, dict[str, Any]]]:
+    """(lowest score, highest score, band) for each band of the matrix."""
+    ranges = []
+    low = 1
+    for band in matrix.bands:
+        ranges.append((low, int(band["max_score"]), band))
+        low = int(band["max_score"]) + 1
+    return ranges
+
+
+def band_index(matrix: RiskMatrix, score: int) -> int:
+    for index, (_, high, _) in enumerate(band_ranges(matrix)):
+        if score <= high:
+            return index
+    return max(len(matrix.bands) - 1, 0)
+
+
+def level_label(labels: list[str], value: int) -> str:
+    """The label of level ``value`` (1-based), or the number when off the grid."""
+    return labels[value - 1] if 0 < value <= len(labels) else str(value)
+
+
+def _user_label(email: str, full_name: str) -> str:
+    return full_name or email
+
+
+def risk_list_spec(user: Any, matrix: RiskMatrix) -> ListSpec:
+    """Search, filters, sorts and CSV columns of the risk register for ``user``."""
+    visible_ids = scoped(user, Risk.objects.all()).values("pk")
+    ranges = band_ranges(matrix)
+
+    @_memo
+    def owners() -> list[tuple[str, str]]:
+        rows = (
+            Risk.objects.filter(pk__in=visible_ids, owner__isnull=False)
+            .values_list("owner_id", "owner__email", "owner__full_name")
+            .distinct()
+            .order_by("owner__full_name", "owner__email")
+        )
+        return [(str(pk), _user_label(email, name)) for pk, email, name in rows]
+
+    @_memo
+    def assets() -> list[tuple[str, str]]:
+        rows = Asset.objects.filter(risks__in=visible_ids).values_list("pk", "name").distinct().order_by("name")
+        return [(str(pk), name) for pk, name in rows]
+
+    def band(raw: str) -> tuple[int, int]:
+        low, high, _ = ranges[int(raw)]
+        return (low, high)
+
+    return ListSpec(
+        search_fields=("ref", "title", "threat", "vulnerability"),
+        filters=(
+            Filter("status", "Status", "status", choices=Risk.Status.choices),
+            Filter("treatment", "Treatment", "treatment", choices=Risk.Treatment.choices),
+            Filter("owner", "Owner", "owner_id", choices=owners, convert=int),
+            Filter("asset", "Asset", "assets__id", choices=assets, convert=int),
+            Filter(
+                "band",
+                "Residual band",
+                "residual_score__range",
+                choices=[(str(i), f"{b['label']} ({lo}-{hi})") for i, (lo, hi, b) in enumerate(ranges)],
+                convert=band,
+            ),
+            Filter(
+                "review",
+                "Review",
+                "review_date__lt",
+                choices=(("overdue", "Review overdue"),),
+                convert=lambda _: timezone.localdate(),
+            ),
+        ),
+        sorts={
+            "residual": "residual_score",
+            "inherent": "inherent_score",
+            "review": "review_date",
+            "ref": "ref",
+            "title": "title",
+        },
+        default_sort="-residual",
+        columns=(
+            Column("Reference", lambda r: r.ref),
+            Column("Title", lambda r: r.title),
+            Column("Status", lambda r: r.get_status_display()),
+            Column("Owner", lambda r: r.owner.email if r.owner else ""),
+            Column("Assets", lambda r: "; ".join(a.name for a in r.assets.all())),
+            Column("Threat", lambda r: r.threat),
+            Column("Vulnerability", lambda r: r.vulnerability),
+            Column("Inherent likelihood", lambda r: level_label(matrix.likelihood_labels, r.inherent_likelihood)),
+            Column("Inherent impact", lambda r: level_label(matrix.impact_labels, r.inherent_impact)),
+            Column("Inherent score", lambda r: r.inherent_score),
+            Column("Residual likelihood", lambda r: level_label(matrix.likelihood_labels, r.residual_likelihood)),
+            Column("Residual impact", lambda r: level_label(matrix.impact_labels, r.residual_impact)),
+            Column("Residual score", lambda r: r.residual_score),
+            Column("Residual band", lambda r: matrix.band_for(r.residual_score)["label"]),
+            Column("Treatment", lambda r: r.get_treatment_display()),
+            Column("Treatment plan", lambda r: r.treatment_plan),
+            Column("Controls", lambda r: "; ".join(c.ref for c in r.controls.all())),
+            Column("Accepted by", lambda r: r.accepted_by.email if r.accepted_by else ""),
+            Column("Acceptance expires", lambda r: r.acceptance_expires_on or ""),
+            Column("Review date", lambda r: r.review_date or ""),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The heat-map cell a list is narrowed to, from ``?view=&likelihood=&impact=``."""
+
+    view: str
+    likelihood: int
+    impact: int
+
+    @property
+    def params(self) -> dict[str, str]:
+        return {"view": self.view, "likelihood": str(self.likelihood), "impact": str(self.impact)}
+
+
+def parse_cell(params: Mapping[str, str], size: int) -> Cell | None:
+    """The cell named by the query string, or None when absent or malformed (never an error)."""
+    view = params.get("view") or "inherent"
+    if view not in VIEWS or not params.get("likelihood") or not params.get("impact"):
+        return None
+    try:
+        likelihood, impact = int(params["likelihood"]), int(params["impact"])
+    except (TypeError, ValueError):
+        return None
+    if not (1 <= likelihood <= size and 1 <= impact <= size):
+        return None
+    return Cell(view, likelihood, impact)
+
+
+def in_cell(queryset: QuerySet[Risk], cell: Cell | None) -> QuerySet[Risk]:
+    if cell is None:
+        return queryset
+    return queryset.filter(**{f"{cell.view}_likelihood": cell.likelihood, f"{cell.view}_impact": cell.impact})
+
+
+def risks_for_list(user: Any, matrix: RiskMatrix, params: Mapping[str, str]) -> tuple[QuerySet[Risk], Cell | None]:
+    """Visible risks narrowed to the heat-map cell in ``params`` (if any), for the register and its CSV."""
+    cell = parse_cell(params, matrix.size)
+    queryset = risks_visible_to(user).select_related("accepted_by").prefetch_related("controls")
+    return in_cell(queryset, cell), cell
+
+
+# --- Heat map ---
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    likelihood: int
+    impact: int
+    likelihood_label: str
+    impact_label: str
+    count: int
+    score: int
+    band_index: int
+    band_label: str
+    url: str
+
+    @property
+    def aria_label(self) -> str:
+        noun = "risk" if self.count == 1 else "risks"
+        return (
+            f"Likelihood {self.likelihood} ({self.likelihood_label}) x Impact {self.impact} ({self.impact_label}): "
+            f"{self.count} {noun}"
+        )
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    view: str
+    matrix: RiskMatrix
+    rows: list[tuple[int, str, list[HeatCell]]]  # likelihood, its label, cells by impact; highest first
+    impacts: list[tuple[int, str]]
+    total: int
+    filters: dict[str, str]
+
+    def cell(self, likelihood: int, impact: int) -> HeatCell:
+        for level, _, cells in self.rows:
+            if level == likelihood:
+                return cells[impact - 1]
+        raise KeyError((likelihood, impact))
+
+    @property
+    def bands(self) -> list[tuple[int, int, int, dict[str, Any]]]:
+        return [(i, lo, hi, band) for i, (lo, hi, band) in enumerate(band_ranges(self.matrix))]
+
+
+def heat_map(user: Any, view: str = "inherent", filters: Mapping[str, str] | None = None) -> HeatMap:
+    """Counts of visible risks per likelihood x impact cell, in one aggregate query.
+
+    ``filters`` are the register's filters (status, treatment, owner, asset, band,
+    search); each cell's URL carries them, so it lists exactly the risks counted.
+    """
+    view = view if view in VIEWS else "inherent"
+    matrix = risk_matrix()
+    spec = risk_list_spec(user, matrix)
+    wanted = {f.param for f in spec.filters} | {"q"}
+    base = {k: v for k, v in (filters or {}).items() if k in wanted}
+    queryset, active, _, query = filter_queryset(spec, scoped(user, Risk.objects.all()), base)
+    kept = {**({"q": query} if query else {}), **active}
+    likelihood_field, impact_field = f"{view}_likelihood", f"{view}_impact"
+    counted = queryset.order_by().values(likelihood_field, impact_field).annotate(n=Count("pk", distinct=True))
+    counts = {(row[likelihood_field], row[impact_field]): row["n"] for row in counted}
+    list_url = reverse("governance:risk_list")
+    size = matrix.size
+    impacts = [(i, matrix.impact_labels[i - 1]) for i in range(1, size + 1)]
+    rows = []
+    for likelihood in range(size, 0, -1):
+        likelihood_label = matrix.likelihood_labels[likelihood - 1]
+        cells = []
+        for impact, impact_label in impacts:
+            score = likelihood * impact
+            index = band_index(matrix, score)
+            params = {**kept, "view": view, "likelihood": str(likelihood), "impact": str(impact)}
+            cells.append(
+                HeatCell(
+                    likelihood=likelihood,
+                    impact=impact,
+                    likelihood_label=likelihood_label,
+                    impact_label=impact_label,
+                    count=counts.get((likelihood, impact), 0),
+                    score=score,
+                    band_index=index,
+                    band_label=str(matrix.bands[index]["label"]),
+                    url=f"{list_url}?{urlencode(params)}",
+                )
+            )
+        rows.append((likelihood, likelihood_label, cells))
+    return HeatMap(view, matrix, rows, impacts, sum(counts.values()), kept)
+
+
+def top_residual_risks(user: Any, limit: int = 10) -> list[Risk]:
+    """The open risks with the highest residual score, for dashboards."""
+    queryset = risks_visible_to(user).filter(status=Risk.Status.OPEN).order_by("-residual_score", "ref")
+    return list(queryset[:limit])

@@ -1,0 +1,317 @@
+"""Forms of the risk, asset, exception and finding pages. Rules live in services; forms only parse."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from access.errors import DomainError
+from access.models import User
+from governance.models import Asset, Control, Finding, Requirement, Risk, RiskMatrix
+from governance.selectors.risks import risk_approvers
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class StyledForm(forms.Form):
+    """Bootstrap classes on every widget, and errors tied to fields for screen readers."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.style()
+
+    def style(self) -> None:
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = css
+            if field.help_text:
+                widget.attrs["aria-describedby"] = f"id_{name}_help"
+
+
+def add_service_errors(form: forms.Form, exc: Exception) -> None:
+    """Show a service's ValidationError or DomainError on the form, on the field it names."""
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for field, messages in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    elif isinstance(exc, ValidationError):
+        form.add_error(None, exc.messages)
+    elif isinstance(exc, DomainError):
+        form.add_error(None, str(exc))
+    else:
+        raise exc
+
+
+def active_users() -> QuerySet[User]:
+    return User.objects.filter(is_active=True).order_by("full_name", "email")
+
+
+def _levels(labels: list[str]) -> list[tuple[str, str]]:
+    return [(str(i), f"{i} - {label}") for i, label in enumerate(labels, start=1)]
+
+
+# --- Risks ---
+
+
+class RiskForm(StyledForm):
+    ref = forms.CharField(
+        label="Reference", max_length=50, required=False, help_text="Leave empty to number it (RSK-0001...)."
+    )
+    title = forms.CharField(label="Title", max_length=300)
+    description = forms.CharField(label="Description", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    threat = forms.CharField(label="Threat", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    vulnerability = forms.CharField(label="Vulnerability", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    owner = forms.ModelChoiceField(label="Owner", queryset=User.objects.none(), required=False)
+    assets = forms.ModelMultipleChoiceField(label="Assets", queryset=Asset.objects.none(), required=False)
+    inherent_likelihood = forms.ChoiceField(label="Inherent likelihood")
+    inherent_impact = forms.ChoiceField(label="Inherent impact")
+    residual_likelihood = forms.ChoiceField(label="Residual likelihood", help_text="After the treatment.")
+    residual_impact = forms.ChoiceField(label="Residual impact", help_text="After the treatment.")
+    treatment = forms.ChoiceField(label="Treatment", choices=Risk.Treatment.choices)
+    treatment_plan = forms.CharField(
+        label="Treatment plan",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Required to transfer or avoid a risk: say how.",
+    )
+    controls = forms.ModelMultipleChoiceField(
+        label="Mitigating controls", queryset=Control.objects.none(), required=False
+    )
+    accepted_by = forms.ModelChoiceField(
+        label="Accepted by",
+        queryset=User.objects.none(),
+        required=False,
+        help_text="For an accepted risk: a risk manager who is not the owner.",
+    )
+    acceptance_expires_on = forms.DateField(
+        label="Acceptance expires on", widget=DATE, required=False, help_text="For an accepted risk: in the future."
+    )
+    review_date = forms.DateField(label="Next review", widget=DATE, required=False)
+
+    MANAGER_FIELDS = ("ref", "owner", "accepted_by", "acceptance_expires_on")
+
+    def __init__(
+        self, *args: Any, matrix: RiskMatrix, controls: QuerySet[Control], can_manage: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        fields = self.fields
+        for name in ("inherent_likelihood", "residual_likelihood"):
+            cast(forms.ChoiceField, fields[name]).choices = _levels(matrix.likelihood_labels)
+        for name in ("inherent_impact", "residual_impact"):
+            cast(forms.ChoiceField, fields[name]).choices = _levels(matrix.impact_labels)
+        cast(forms.ModelChoiceField, fields["owner"]).queryset = active_users()
+        cast(forms.ModelMultipleChoiceField, fields["assets"]).queryset = Asset.objects.filter(is_active=True)
+        cast(forms.ModelMultipleChoiceField, fields["controls"]).queryset = controls
+        cast(forms.ModelChoiceField, fields["accepted_by"]).queryset = risk_approvers()
+        if not can_manage:
+            # Owners edit their risk's content; the owner and any acceptance are a risk manager's call.
+            for name in self.MANAGER_FIELDS:
+                del fields[name]
+            cast(forms.ChoiceField, fields["treatment"]).help_text = "Only a risk manager can record an acceptance."
+        self.style()
+
+
+class RiskMatrixForm(StyledForm):
+    size = forms.TypedChoiceField(
+        label="Size", coerce=int, choices=[(3, "3 x 3"), (4, "4 x 4"), (5, "5 x 5")], help_text="Levels per axis."
+    )
+    likelihood_labels = forms.CharField(
+        label="Likelihood labels",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="One per line, lowest first; as many as the size.",
+    )
+    impact_labels = forms.CharField(
+        label="Impact labels",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="One per line, lowest first; as many as the size.",
+    )
+    bands = forms.CharField(
+        label="Colour bands",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="One per line, lowest first: <code>highest score | label | #colour</code>, "
+        "e.g. <code>4 | Low | #2e7d32</code>. The last band reaches size x size.",
+    )
+
+    @staticmethod
+    def initial_for(matrix: RiskMatrix) -> dict[str, Any]:
+        return {
+            "size": matrix.size,
+            "likelihood_labels": "\n".join(matrix.likelihood_labels),
+            "impact_labels": "\n".join(matrix.impact_labels),
+            "bands": "\n".join(f"{b['max_score']} | {b['label']} | {b['colour']}" for b in matrix.bands),
+        }
+
+    def clean_likelihood_labels(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["likelihood_labels"].splitlines() if line.strip()]
+
+    def clean_impact_labels(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["impact_labels"].splitlines() if line.strip()]
+
+    def clean_bands(self) -> list[dict[str, Any]]:
+        bands = []
+        for number, line in enumerate(self.cleaned_data["bands"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split("|")]
+            if len(parts) != 3 or not parts[0].isdigit():
+                raise ValidationError(f"Line {number}: write “highest score | label | #colour”.")
+            bands.append({"max_score": int(parts[0]), "label": parts[1], "colour": parts[2]})
+        return bands
+
+
+class BulkOwnerForm(StyledForm):
+    owner = forms.ModelChoiceField(
+        label="New owner", queryset=User.objects.none(), required=False, empty_label="Nobody (unassign)"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = active_users()
+
+    def selected_ids(self) -> list[int]:
+        raw = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
+        return sorted({int(v) for v in raw if str(v).isdigit()})[:1000]
+
+
+# --- Assets ---
+
+
+class AssetForm(StyledForm):
+    name = forms.CharField(label="Name", max_length=200)
+    kind = forms.ChoiceField(label="Kind", choices=Asset.Kind.choices)
+    owner = forms.ModelChoiceField(label="Owner", queryset=User.objects.none(), required=False)
+    data_classification = forms.ChoiceField(label="Data classification", choices=Asset.Classification.choices)
+    criticality = forms.ChoiceField(label="Criticality", choices=Asset.Criticality.choices)
+    vendor = forms.CharField(label="Vendor", max_length=200, required=False)
+    description = forms.CharField(label="Description", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = active_users()
+
+
+# --- Exceptions and findings: requirements and controls are named by reference, not picked from 10,000 rows ---
+
+
+REQUIREMENT_REF = re.compile(r"^\s*(?P<key>[\w.-]+)\s*[: ]\s*(?P<ref>\S.*?)\s*$")
+
+
+def parse_requirement(raw: str) -> Requirement | None:
+    if not raw.strip():
+        return None
+    match = REQUIREMENT_REF.match(raw)
+    if match is None:
+        raise ValidationError("Write the framework key and the reference, e.g. “baseline BO-1.2”.")
+    requirement = (
+        Requirement.objects.select_related("framework").filter(framework__key=match["key"], ref_id=match["ref"]).first()
+    )
+    if requirement is None:
+        raise ValidationError(f"No requirement {match['ref']} in a framework with key “{match['key']}”.")
+    return requirement
+
+
+def parse_control(raw: str) -> Control | None:
+    if not raw.strip():
+        return None
+    control = Control.objects.filter(ref=raw.strip()).first()
+    if control is None:
+        raise ValidationError(f"No control with reference “{raw.strip()}”.")
+    return control
+
+
+def parse_risk(raw: str) -> Risk | None:
+    if not raw.strip():
+        return None
+    risk = Risk.objects.filter(ref=raw.strip()).first()
+    if risk is None:
+        raise ValidationError(f"No risk with reference “{raw.strip()}”.")
+    return risk
+
+
+class ExceptionRequestForm(StyledForm):
+    title = forms.CharField(label="Title", max_length=300)
+    requirement = forms.CharField(
+        label="Requirement",
+        max_length=250,
+        required=False,
+        help_text="Framework key and reference, e.g. <code>baseline BO-1.2</code>. A requirement, a control or both.",
+    )
+    control = forms.CharField(label="Control", max_length=50, required=False, help_text="Control reference.")
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}))
+    compensating_measures = forms.CharField(
+        label="Compensating measures", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    expires_on = forms.DateField(label="Ends on", widget=DATE, help_text="At most a year from today.")
+
+    def clean_requirement(self) -> Requirement | None:
+        return parse_requirement(self.cleaned_data["requirement"])
+
+    def clean_control(self) -> Control | None:
+        return parse_control(self.cleaned_data["control"])
+
+
+class ExceptionDecisionForm(StyledForm):
+    decision = forms.ChoiceField(
+        label="Decision", choices=(("", "Choose…"), ("approve", "Approve"), ("reject", "Reject"))
+    )
+    note = forms.CharField(
+        label="Note", widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="Required to reject."
+    )
+
+
+class ExceptionRevokeForm(StyledForm):
+    note = forms.CharField(label="Why is it revoked?", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class FindingForm(StyledForm):
+    title = forms.CharField(label="Title", max_length=300)
+    description = forms.CharField(label="Description", widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    severity = forms.ChoiceField(label="Severity", choices=Finding.Severity.choices, initial=Finding.Severity.MEDIUM)
+    status = forms.ChoiceField(
+        label="Status", choices=[c for c in Finding.Status.choices if c[0] != Finding.Status.CLOSED]
+    )
+    control = forms.CharField(label="Control", max_length=50, required=False, help_text="Control reference.")
+    requirement = forms.CharField(
+        label="Requirement", max_length=250, required=False, help_text="Framework key and reference."
+    )
+    risk = forms.CharField(label="Risk", max_length=50, required=False, help_text="Risk reference, e.g. RSK-0003.")
+    owner = forms.ModelChoiceField(label="Owner", queryset=User.objects.none(), required=False)
+    due_date = forms.DateField(label="Due date", widget=DATE, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = active_users()
+
+    def clean_control(self) -> Control | None:
+        return parse_control(self.cleaned_data["control"])
+
+    def clean_requirement(self) -> Requirement | None:
+        return parse_requirement(self.cleaned_data["requirement"])
+
+    def clean_risk(self) -> Risk | None:
+        return parse_risk(self.cleaned_data["risk"])
+
+    @staticmethod
+    def initial_for(finding: Finding) -> dict[str, Any]:
+        return {
+            "title": finding.title,
+            "description": finding.description,
+            "severity": finding.severity,
+            "status": finding.status,
+            "control": finding.control.ref if finding.control else "",
+            "requirement": f"{finding.requirement.framework.key} {finding.requirement.ref_id}"
+            if finding.requirement
+            else "",
+            "risk": finding.risk.ref if finding.risk else "",
+            "owner": finding.owner_id,
+            "due_date": finding.due_date,
+        }

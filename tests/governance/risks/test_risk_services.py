@@ -1,0 +1,217 @@
+"""Recording and changing risks: scores, levels on the matrix, treatments, owners."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from access.errors import PermissionDeniedError, SegregationOfDutiesError
+from governance.models import Risk
+from governance.scoping import can
+from governance.services.risks import RiskData, assign_risk_owner, close_risk, create_risk, reopen_risk, update_risk
+from tests.governance.risks.conftest import in_days, make_risk
+
+pytestmark = pytest.mark.django_db
+
+
+def test_scores_are_likelihood_times_impact_before_and_after_treatment(personas: Any, payroll: Any) -> None:
+    data = RiskData(
+        title="Payroll data leaks by email",
+        assets=[payroll],
+        inherent_likelihood=4,
+        inherent_impact=5,
+        residual_likelihood=2,
+        residual_impact=3,
+    )
+    risk = create_risk(actor=personas["officer_olga"], data=data)
+    risk.refresh_from_db()
+    assert (risk.inherent_score, risk.residual_score) == (20, 6)
+    assert risk.ref == "RSK-0001"
+    assert list(risk.assets.all()) == [payroll]
+
+    changed = update_risk(
+        actor=personas["officer_olga"], risk=risk, data=RiskData.from_risk(risk).updated(residual_impact=1)
+    )
+    changed.refresh_from_db()
+    assert (changed.inherent_score, changed.residual_score) == (20, 2)
+
+
+def test_refs_are_numbered_after_the_highest(personas: Any) -> None:
+    make_risk("RSK-0041")
+    risk = create_risk(actor=personas["officer_olga"], data=RiskData(title="Next"))
+    assert risk.ref == "RSK-0042"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("inherent_likelihood", 9, "Inherent likelihood must be from 1 to 5 on the 5x5 risk matrix (got 9)."),
+        ("residual_impact", 0, "Residual impact must be from 1 to 5 on the 5x5 risk matrix (got 0)."),
+        ("inherent_impact", "high", "Inherent impact must be a whole number from 1 to 5."),
+        ("residual_likelihood", "2.5", "Residual likelihood must be a whole number from 1 to 5."),
+    ],
+)
+def test_levels_off_the_matrix_are_refused_naming_the_field(
+    personas: Any, field: str, value: Any, message: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        create_risk(actor=personas["officer_olga"], data=RiskData(title="Off the grid", **{field: value}))
+    assert caught.value.message_dict == {field: [message]}
+    assert not Risk.objects.exists()
+
+
+def test_levels_follow_a_smaller_matrix(personas: Any, matrix: Any) -> None:
+    matrix.size = 3
+    matrix.likelihood_labels = ["Low", "Medium", "High"]
+    matrix.impact_labels = ["Low", "Medium", "High"]
+    matrix.bands = [
+        {"max_score": 3, "label": "Low", "colour": "#2e7d32"},
+        {"max_score": 9, "label": "High", "colour": "#c62828"},
+    ]
+    matrix.save()
+    with pytest.raises(ValidationError) as caught:
+        create_risk(actor=personas["officer_olga"], data=RiskData(title="Four on three", inherent_impact=4))
+    assert "on the 3x3 risk matrix" in caught.value.message_dict["inherent_impact"][0]
+
+
+@pytest.mark.parametrize("treatment", [Risk.Treatment.TRANSFER, Risk.Treatment.AVOID])
+def test_transfer_and_avoid_need_a_plan(personas: Any, treatment: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        create_risk(actor=personas["officer_olga"], data=RiskData(title="No plan", treatment=treatment))
+    assert list(caught.value.message_dict) == ["treatment_plan"]
+    risk = create_risk(
+        actor=personas["officer_olga"],
+        data=RiskData(title="Insured", treatment=treatment, treatment_plan="Cyber insurance policy 2025-114"),
+    )
+    assert risk.treatment == treatment
+
+
+def test_mitigation_links_controls_the_actor_can_see(personas: Any, backup_control: Any) -> None:
+    risk = create_risk(actor=personas["officer_olga"], data=RiskData(title="Ransomware", controls=[backup_control]))
+    assert list(risk.controls.all()) == [backup_control]
+
+
+def test_an_owner_cannot_link_a_control_they_cannot_see(personas: Any, backup_control: Any) -> None:
+    omar = personas["owner_omar"]
+    risk = make_risk("RSK-0001", owner=omar)
+    with pytest.raises(ValidationError) as caught:
+        update_risk(actor=omar, risk=risk, data=RiskData.from_risk(risk).updated(controls=[backup_control]))
+    assert list(caught.value.message_dict) == ["controls"]
+
+
+# --- Acceptance ---
+
+
+def _accept(**changes: Any) -> RiskData:
+    return RiskData(title="Old ERP stays until migration", treatment=Risk.Treatment.ACCEPT, **changes)
+
+
+def test_acceptance_needs_an_approver_and_a_future_expiry(personas: Any) -> None:
+    olga, alice = personas["officer_olga"], personas["admin_alice"]
+    with pytest.raises(ValidationError) as caught:
+        create_risk(actor=olga, data=_accept(acceptance_expires_on=in_days(90)))
+    assert list(caught.value.message_dict) == ["accepted_by"]
+    with pytest.raises(ValidationError) as caught:
+        create_risk(actor=olga, data=_accept(accepted_by=alice))
+    assert list(caught.value.message_dict) == ["acceptance_expires_on"]
+    for past_or_today in (in_days(-1), in_days(0)):
+        with pytest.raises(ValidationError) as caught:
+            create_risk(actor=olga, data=_accept(accepted_by=alice, acceptance_expires_on=past_or_today))
+        assert caught.value.message_dict["acceptance_expires_on"] == ["The acceptance must expire in the future."]
+    with pytest.raises(ValidationError):
+        create_risk(actor=olga, data=_accept(accepted_by=alice, acceptance_expires_on=in_days(4 * 365)))
+    risk = create_risk(actor=olga, data=_accept(accepted_by=alice, acceptance_expires_on=in_days(180)))
+    assert (risk.accepted_by, risk.acceptance_expires_on) == (alice, in_days(180))
+
+
+def test_the_approver_must_be_a_risk_manager(personas: Any) -> None:
+    with pytest.raises(ValidationError) as caught:
+        create_risk(
+            actor=personas["officer_olga"],
+            data=_accept(accepted_by=personas["it_ivan"], acceptance_expires_on=in_days(30)),
+        )
+    assert "may not accept risks" in caught.value.message_dict["accepted_by"][0]
+
+
+def test_the_owner_never_accepts_their_own_risk(personas: Any) -> None:
+    olga = personas["officer_olga"]
+    with pytest.raises(SegregationOfDutiesError):
+        create_risk(actor=olga, data=_accept(owner=olga, accepted_by=olga, acceptance_expires_on=in_days(30)))
+    risk = create_risk(
+        actor=olga, data=_accept(owner=personas["owner_omar"], accepted_by=olga, acceptance_expires_on=in_days(30))
+    )
+    # Handing the risk to its approver would make them accept their own risk.
+    with pytest.raises(SegregationOfDutiesError):
+        assign_risk_owner(actor=personas["admin_alice"], risk=risk, owner=olga)
+    with pytest.raises(SegregationOfDutiesError):
+        update_risk(actor=personas["admin_alice"], risk=risk, data=RiskData.from_risk(risk).updated(owner=olga))
+
+
+def test_an_owner_cannot_record_or_withdraw_an_acceptance(personas: Any) -> None:
+    omar, olga = personas["owner_omar"], personas["officer_olga"]
+    risk = make_risk("RSK-0001", owner=omar)
+    accepted = RiskData.from_risk(risk).updated(
+        treatment=Risk.Treatment.ACCEPT, accepted_by=olga, acceptance_expires_on=in_days(30)
+    )
+    with pytest.raises(PermissionDeniedError):
+        update_risk(actor=omar, risk=risk, data=accepted)
+    update_risk(actor=olga, risk=risk, data=accepted)
+    risk.refresh_from_db()
+    with pytest.raises(PermissionDeniedError):
+        update_risk(actor=omar, risk=risk, data=RiskData.from_risk(risk).updated(treatment=Risk.Treatment.MITIGATE))
+    # Editing other fields of an accepted risk stays possible for its owner.
+    update_risk(actor=omar, risk=risk, data=RiskData.from_risk(risk).updated(threat="Vendor end of support"))
+    risk.refresh_from_db()
+    assert (risk.threat, risk.treatment, risk.accepted_by) == ("Vendor end of support", "accept", olga)
+
+
+def test_leaving_acceptance_clears_the_approver(personas: Any) -> None:
+    olga, alice = personas["officer_olga"], personas["admin_alice"]
+    risk = create_risk(actor=olga, data=_accept(accepted_by=alice, acceptance_expires_on=in_days(30)))
+    update_risk(
+        actor=olga,
+        risk=risk,
+        data=RiskData.from_risk(risk).updated(treatment=Risk.Treatment.AVOID, treatment_plan="Retire the ERP"),
+    )
+    risk.refresh_from_db()
+    assert (risk.accepted_by, risk.acceptance_expires_on) == (None, None)
+
+
+# --- Owners, closing ---
+
+
+def test_owners_hold_object_permissions_that_move_with_the_owner(personas: Any) -> None:
+    olga, omar, ivan = personas["officer_olga"], personas["owner_omar"], personas["it_ivan"]
+    risk = create_risk(actor=olga, data=RiskData(title="Laptop theft", owner=omar))
+    assert can(omar, risk, "change")
+    assign_risk_owner(actor=olga, risk=risk, owner=ivan)
+    fresh_omar = type(omar).objects.get(pk=omar.pk)
+    fresh_ivan = type(ivan).objects.get(pk=ivan.pk)
+    assert not can(fresh_omar, risk, "view")
+    assert can(fresh_ivan, risk, "change")
+
+
+def test_owners_edit_their_risk_but_not_its_owner_or_status(personas: Any) -> None:
+    omar, olga = personas["owner_omar"], personas["officer_olga"]
+    risk = make_risk("RSK-0001", owner=omar)
+    update_risk(actor=omar, risk=risk, data=RiskData.from_risk(risk).updated(residual_likelihood=2))
+    with pytest.raises(PermissionDeniedError):
+        update_risk(actor=omar, risk=risk, data=RiskData.from_risk(risk).updated(owner=olga))
+    with pytest.raises(PermissionDeniedError):
+        assign_risk_owner(actor=omar, risk=risk, owner=olga)
+    with pytest.raises(PermissionDeniedError):
+        close_risk(actor=omar, risk=risk)
+    other = make_risk("RSK-0002", owner=olga)
+    with pytest.raises(PermissionDeniedError):
+        update_risk(actor=omar, risk=other, data=RiskData.from_risk(other).updated(title="Mine now"))
+
+
+def test_close_and_reopen(personas: Any) -> None:
+    olga = personas["officer_olga"]
+    risk = make_risk("RSK-0001")
+    close_risk(actor=olga, risk=risk)
+    assert Risk.objects.get(pk=risk.pk).status == Risk.Status.CLOSED
+    reopen_risk(actor=olga, risk=risk)
+    assert Risk.objects.get(pk=risk.pk).status == Risk.Status.OPEN

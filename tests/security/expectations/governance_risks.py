@@ -1,0 +1,188 @@
+"""Risks, the heat map and matrix, assets, exceptions and findings: pages and API.
+
+Who may do what:
+
+- Risk pages, the heat map and the register API: holders of ``governance.view_riskmatrix``
+  (Administrator, Compliance officer, IT administrator, Control owner). Control owners see
+  only the risks they own; a risk they may not see is a 404. Auditors and employees: 403.
+- Recording risks, naming owners, closing and reopening, bulk owner, the matrix settings:
+  risk managers (``add_risk`` / global ``change_risk`` / ``change_riskmatrix``: Administrator,
+  Compliance officer). A risk's owner may edit it (object ``change_risk``).
+- Assets: ``view_asset`` / ``add_asset`` / ``change_asset`` (Administrator, Compliance officer,
+  IT administrator).
+- Exceptions and findings: read by Administrator, Compliance officer, IT administrator;
+  requested, decided, raised and closed by Administrator and Compliance officer.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from access.models import User
+from governance.models import Asset, ComplianceException, Control, Finding, Risk
+from governance.scoping import hand_over_object_perms
+from tests.security.expectations import API_ANON, Route, roles
+
+OFFICERS = roles("admin_alice", "officer_olga")
+GLOBAL_VIEW = roles("admin_alice", "officer_olga", "it_ivan")
+BROWSERS = roles("admin_alice", "officer_olga", "it_ivan", "owner_omar")
+CHANGERS = roles("admin_alice", "officer_olga", "owner_omar")  # owner_omar owns the risk used here
+HIDDEN_OR_DENIED = (403, 404)
+
+
+def _omars_risk(p: Any, *, status: str = Risk.Status.OPEN) -> dict[str, Any]:
+    risk = Risk.objects.create(ref="RSK-MATRIX", title="Matrix risk", owner=p["owner_omar"], status=status)
+    hand_over_object_perms(obj=risk, previous=None, new=p["owner_omar"])
+    return {"pk": risk.pk}
+
+
+def _closed_risk(p: Any) -> dict[str, Any]:
+    return _omars_risk(p, status=Risk.Status.CLOSED)
+
+
+def _asset(p: Any) -> dict[str, Any]:
+    return {"pk": Asset.objects.create(name="Matrix asset").pk}
+
+
+def _inactive_asset(p: Any) -> dict[str, Any]:
+    return {"pk": Asset.objects.create(name="Retired matrix asset", is_active=False).pk}
+
+
+def _exception(p: Any, status: str = ComplianceException.Status.REQUESTED) -> dict[str, Any]:
+    # Requested by someone who is none of the personas, so every officer may decide it.
+    requester = User.objects.create(email="requester@example.test", full_name="Rita Requester")
+    control = Control.objects.create(ref="CTL-MATRIX-EXC", title="Matrix control")
+    exception = ComplianceException.objects.create(
+        title="Matrix exception",
+        control=control,
+        reason="Testing the matrix",
+        requested_by=requester,
+        expires_on=timezone.localdate() + timedelta(days=30),
+        status=status,
+    )
+    return {"pk": exception.pk}
+
+
+def _approved_exception(p: Any) -> dict[str, Any]:
+    return _exception(p, ComplianceException.Status.APPROVED)
+
+
+def _finding(p: Any, status: str = Finding.Status.OPEN) -> dict[str, Any]:
+    return {"pk": Finding.objects.create(title="Matrix finding", status=status).pk}
+
+
+def _closed_finding(p: Any) -> dict[str, Any]:
+    return _finding(p, Finding.Status.CLOSED)
+
+
+POST_302 = {"method": "post", "ok": 302}
+
+ROUTES = [
+    # Risk pages
+    Route("governance:risk_list", BROWSERS),
+    Route("governance:risk_export", BROWSERS),
+    Route("governance:risk_heatmap", BROWSERS),
+    Route("governance:risk_matrix_css", BROWSERS),
+    Route("governance:risk_matrix", OFFICERS),
+    Route("governance:risk_matrix", OFFICERS, method="post", ok=400, note="empty form: field errors"),
+    Route("governance:risk_create", OFFICERS),
+    Route("governance:risk_create", OFFICERS, method="post", ok=400, note="empty form: field errors"),
+    Route("governance:risk_bulk_owner", OFFICERS, **POST_302, note="nothing ticked: redirect with a message"),
+    Route("governance:risk_detail", BROWSERS, kwargs=_omars_risk, denied=HIDDEN_OR_DENIED),
+    Route("governance:risk_edit", CHANGERS, kwargs=_omars_risk, denied=HIDDEN_OR_DENIED),
+    Route("governance:risk_close", OFFICERS, kwargs=_omars_risk, **POST_302),
+    Route("governance:risk_reopen", OFFICERS, kwargs=_closed_risk, **POST_302),
+    # Asset pages
+    Route("governance:asset_list", GLOBAL_VIEW),
+    Route("governance:asset_export", GLOBAL_VIEW),
+    Route("governance:asset_create", GLOBAL_VIEW),
+    Route("governance:asset_bulk_owner", GLOBAL_VIEW, **POST_302),
+    Route("governance:asset_detail", GLOBAL_VIEW, kwargs=_asset),
+    Route("governance:asset_edit", GLOBAL_VIEW, kwargs=_asset),
+    Route("governance:asset_deactivate", GLOBAL_VIEW, kwargs=_asset, **POST_302),
+    Route("governance:asset_reactivate", GLOBAL_VIEW, kwargs=_inactive_asset, **POST_302),
+    # Exception pages
+    Route("governance:exception_list", GLOBAL_VIEW),
+    Route("governance:exception_export", GLOBAL_VIEW),
+    Route("governance:exception_request", OFFICERS),
+    Route("governance:exception_detail", GLOBAL_VIEW, kwargs=_exception),
+    Route("governance:exception_decide", OFFICERS, kwargs=_exception),
+    Route("governance:exception_revoke", OFFICERS, kwargs=_approved_exception, **POST_302),
+    # Finding pages
+    Route("governance:finding_list", GLOBAL_VIEW),
+    Route("governance:finding_export", GLOBAL_VIEW),
+    Route("governance:finding_create", OFFICERS),
+    Route("governance:finding_detail", GLOBAL_VIEW, kwargs=_finding),
+    Route("governance:finding_edit", OFFICERS, kwargs=_finding),
+    Route("governance:finding_close", OFFICERS, kwargs=_finding, **POST_302),
+    Route("governance:finding_reopen", OFFICERS, kwargs=_closed_finding, **POST_302),
+    # API: risks and the heat map
+    Route("risk-list", BROWSERS, anonymous=API_ANON),
+    Route(
+        "risk-list",
+        OFFICERS,
+        method="post",
+        ok=201,
+        data={"title": "Created by the matrix", "inherent_likelihood": 3, "inherent_impact": 4},
+        anonymous=API_ANON,
+    ),
+    Route("risk-detail", BROWSERS, kwargs=_omars_risk, denied=HIDDEN_OR_DENIED, anonymous=API_ANON),
+    Route(
+        "risk-detail",
+        CHANGERS,
+        kwargs=_omars_risk,
+        method="patch",
+        data={"title": "Renamed by the matrix"},
+        denied=HIDDEN_OR_DENIED,
+        anonymous=API_ANON,
+    ),
+    Route("risk-close", OFFICERS, kwargs=_omars_risk, method="post", denied=HIDDEN_OR_DENIED, anonymous=API_ANON),
+    Route("risk-reopen", OFFICERS, kwargs=_closed_risk, method="post", denied=HIDDEN_OR_DENIED, anonymous=API_ANON),
+    Route(
+        "risk-assign-owner",
+        OFFICERS,
+        kwargs=_omars_risk,
+        method="post",
+        data={"owner": None},
+        denied=HIDDEN_OR_DENIED,
+        anonymous=API_ANON,
+    ),
+    Route("risk-bulk-owner", OFFICERS, method="post", data={"ids": [1], "owner": None}, anonymous=API_ANON),
+    Route("risk-heatmap-list", BROWSERS, anonymous=API_ANON),
+    # API: assets
+    Route("asset-list", GLOBAL_VIEW, anonymous=API_ANON),
+    Route("asset-list", GLOBAL_VIEW, method="post", ok=201, data={"name": "API asset"}, anonymous=API_ANON),
+    Route("asset-detail", GLOBAL_VIEW, kwargs=_asset, anonymous=API_ANON),
+    Route("asset-detail", GLOBAL_VIEW, kwargs=_asset, method="patch", data={"vendor": "Acme"}, anonymous=API_ANON),
+    Route("asset-bulk-owner", GLOBAL_VIEW, method="post", data={"ids": [1], "owner": None}, anonymous=API_ANON),
+    # API: exceptions
+    Route("exception-list", GLOBAL_VIEW, anonymous=API_ANON),
+    Route("exception-list", OFFICERS, method="post", ok=400, note="no data: field errors", anonymous=API_ANON),
+    Route("exception-detail", GLOBAL_VIEW, kwargs=_exception, anonymous=API_ANON),
+    Route(
+        "exception-decide",
+        OFFICERS,
+        kwargs=_exception,
+        method="post",
+        data={"approve": True},
+        anonymous=API_ANON,
+    ),
+    Route(
+        "exception-revoke",
+        OFFICERS,
+        kwargs=_approved_exception,
+        method="post",
+        data={"note": "Revoked by the matrix"},
+        anonymous=API_ANON,
+    ),
+    # API: findings
+    Route("finding-list", GLOBAL_VIEW, anonymous=API_ANON),
+    Route("finding-list", OFFICERS, method="post", ok=201, data={"title": "API finding"}, anonymous=API_ANON),
+    Route("finding-detail", GLOBAL_VIEW, kwargs=_finding, anonymous=API_ANON),
+    Route("finding-detail", OFFICERS, kwargs=_finding, method="patch", data={"title": "Renamed"}, anonymous=API_ANON),
+    Route("finding-close", OFFICERS, kwargs=_finding, method="post", anonymous=API_ANON),
+    Route("finding-reopen", OFFICERS, kwargs=_closed_finding, method="post", anonymous=API_ANON),
+]
