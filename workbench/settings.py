@@ -262,6 +262,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ControlStatusEnum": "governance.models.Control.Status",
         "JobRunStatusEnum": "workbench.models.JobRun.Status",
+        "RiskStatusEnum": "governance.models.Risk.Status",
+        "ExceptionStatusEnum": "governance.models.ComplianceException.Status",
+        "FindingStatusEnum": "governance.models.Finding.Status",
+        # Asset criticality and finding severity share one scale (low ... critical).
+        "LevelEnum": "governance.models.Finding.Severity",
     },
 }
 API_TOKEN_DEFAULT_DAYS = 90
