@@ -10,7 +10,7 @@ from django.dispatch import receiver
 
 from access import services
 from access.middleware import MFA_ENROLLED_SESSION_KEY
-from access.models import AuthEvent, TOTPDevice
+from access.models import AuthEvent, TOTPDevice, User
 
 
 @receiver(user_logged_in)
@@ -28,10 +28,19 @@ def on_logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         services.record_auth_event(kind=AuthEvent.Kind.SIGN_OUT, request=request, user=user)
 
 
+def _account_named(username: str) -> User | None:
+    """The account a typed name belongs to, so its managers see failures against it."""
+    name = username.strip()[:254]
+    if not name or "\x00" in name:
+        return None
+    return User.objects.filter(email__iexact=name).first()
+
+
 @receiver(user_login_failed)
 def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    username = str(credentials.get("username", ""))
     services.record_auth_event(
-        kind=AuthEvent.Kind.SIGN_IN_FAILED, request=request, username=str(credentials.get("username", ""))
+        kind=AuthEvent.Kind.SIGN_IN_FAILED, request=request, user=_account_named(username), username=username
     )
 
 
@@ -39,4 +48,7 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = Non
 def on_locked_out(
     sender: Any, request: Any, username: str | None = None, ip_address: str | None = None, **kwargs: Any
 ) -> None:
-    services.record_auth_event(kind=AuthEvent.Kind.LOCKED_OUT, request=request, username=username or "")
+    name = username or ""
+    services.record_auth_event(
+        kind=AuthEvent.Kind.LOCKED_OUT, request=request, user=_account_named(name), username=name
+    )

@@ -31,7 +31,7 @@ def test_failed_sign_in_is_recorded_with_the_typed_name_and_audited(personas: An
     assert response.status_code == 200
     event = AuthEvent.objects.get(kind=AuthEvent.Kind.SIGN_IN_FAILED)
     assert event.username == "employee_emil@example.test"
-    assert event.user is None
+    assert event.user == personas["employee_emil"], "linked to the account, for its managers to see"
     assert audit_entries_for(event).count() == 1
     assert not AuthEvent.objects.filter(kind=AuthEvent.Kind.SIGN_IN).exists()
 
@@ -40,6 +40,7 @@ def test_unknown_account_failure_is_recorded_too(db: Any) -> None:
     post_sign_in(Client(), "nobody@example.test", "whatever it is")
     event = AuthEvent.objects.get(kind=AuthEvent.Kind.SIGN_IN_FAILED)
     assert event.username == "nobody@example.test"
+    assert event.user is None
     assert audit_entries_for(event).exists()
 
 

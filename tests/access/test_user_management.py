@@ -149,3 +149,11 @@ def test_list_search_and_filters(personas: Any) -> None:
     assert "owner_omar@example.test" not in emails("state=active")
     assert emails("q=nobody-like-this") == set()
     assert "No user matches" in client.get(f"{url}?q=nobody-like-this").content.decode()
+
+
+def test_detail_shows_recent_sign_in_events_of_the_account(personas: Any) -> None:
+    emil = personas["employee_emil"]
+    post_sign_in(Client(), emil.email, "wrong password")
+    page = personas.client("admin_alice").get(_detail(emil)).content.decode()
+    assert "Sign-in failed" in page
+    assert "127.0.0.1" in page
