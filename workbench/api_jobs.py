@@ -1,0 +1,147 @@
+"""The scheduler API: registered jobs, their run history, and "run now".
+
+- ``/jobs/`` and ``/job-runs/``: holders of ``access.view_job_runs`` (Administrator,
+  Compliance officer, IT administrator), read-only.
+- ``POST /jobs/{job_id}/run/``: holders of ``access.run_jobs``; queues a run (202) that
+  the scheduler process picks up, exactly like the "Run now" button.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from access.api_permissions import HasRequiredPerm
+from workbench import selectors, services
+from workbench.api import router
+from workbench.models import JobRun
+from workbench.selectors import JobOverview
+
+VIEW_PERM = "access.view_job_runs"
+RUN_PERM = "access.run_jobs"
+
+
+# --- Serializers ---
+
+
+class JobRunOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    job_id = serializers.CharField()
+    trigger = serializers.ChoiceField(choices=JobRun.Trigger.choices)
+    status = serializers.ChoiceField(choices=JobRun.Status.choices)
+    requested_by = serializers.EmailField(source="requested_by.email", allow_null=True, default=None)
+    queued_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    duration_seconds = serializers.FloatField(allow_null=True)
+    worker = serializers.CharField()
+    output = serializers.CharField()
+    error = serializers.CharField(help_text="Traceback of a failed run; empty otherwise.")
+
+
+class JobRunSummary(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=JobRun.Status.choices)
+    queued_at = serializers.DateTimeField()
+
+
+class JobOutput(serializers.Serializer[Any]):
+    job_id = serializers.CharField()
+    description = serializers.CharField(source="job.description")
+    cron = serializers.SerializerMethodField(help_text="Five-field cron expression (UTC); empty for an interval.")
+    interval_seconds = serializers.SerializerMethodField()
+    enabled = serializers.BooleanField()
+    last_run = JobRunSummary(allow_null=True)
+    next_run_at = serializers.DateTimeField(allow_null=True, help_text="When the schedule is next due (UTC).")
+
+    def get_cron(self, row: JobOverview) -> str:
+        return (row.schedule or row.job).cron
+
+    def get_interval_seconds(self, row: JobOverview) -> int | None:
+        return (row.schedule or row.job).interval_seconds
+
+
+class JobRunFilterInput(serializers.Serializer[Any]):
+    job_id = serializers.CharField(required=False, max_length=100, help_text="Only runs of this job.")
+    status = serializers.ChoiceField(choices=JobRun.Status.choices, required=False, help_text="Only this status.")
+
+
+# --- Views ---
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List job runs, newest first", parameters=[JobRunFilterInput]),
+    retrieve=extend_schema(summary="One job run with its output and error"),
+)
+class JobRunViewSet(viewsets.ReadOnlyModelViewSet[JobRun]):
+    """The history of scheduled, manual and command-line runs."""
+
+    permission_classes = [HasRequiredPerm]
+    required_perm = VIEW_PERM
+    serializer_class = JobRunOutput
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self) -> Any:
+        if self.action != "list":
+            return selectors.job_runs_visible_to(self.request.user)
+        filters = JobRunFilterInput(data=self.request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        return selectors.job_runs_visible_to(
+            self.request.user,
+            job_id=filters.validated_data.get("job_id", ""),
+            status=filters.validated_data.get("status", ""),
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List registered jobs with their schedules", responses=JobOutput(many=True)),
+    retrieve=extend_schema(
+        summary="One registered job",
+        responses=JobOutput,
+        parameters=[OpenApiParameter("job_id", str, OpenApiParameter.PATH, description="Registered job id.")],
+    ),
+    run=extend_schema(
+        summary="Queue a run now",
+        request=None,
+        responses={202: JobRunOutput},
+        parameters=[OpenApiParameter("job_id", str, OpenApiParameter.PATH, description="Registered job id.")],
+    ),
+)
+class JobViewSet(viewsets.ViewSet):
+    """Registered jobs: schedule, last run and next due time."""
+
+    permission_classes = [HasRequiredPerm]
+    lookup_field = "job_id"
+    lookup_value_regex = r"[A-Za-z0-9_.\-]+"
+
+    @property
+    def required_perm(self) -> str:
+        return RUN_PERM if self.action == "run" else VIEW_PERM
+
+    def _row(self, request: Request, job_id: str) -> JobOverview:
+        for row in selectors.jobs_overview_for(request.user):
+            if row.job_id == job_id:
+                return row
+        raise NotFound("There is no job with this id.")
+
+    def list(self, request: Request) -> Response:
+        rows = selectors.jobs_overview_for(request.user)
+        return Response(JobOutput(rows, many=True).data)
+
+    def retrieve(self, request: Request, job_id: str) -> Response:
+        return Response(JobOutput(self._row(request, job_id)).data)
+
+    @action(detail=True, methods=["post"])
+    def run(self, request: Request, job_id: str) -> Response:
+        run = services.queue_job_run(actor=request.user, job_id=job_id)
+        return Response(JobRunOutput(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+router.register("job-runs", JobRunViewSet, basename="jobrun")
+router.register("jobs", JobViewSet, basename="job")

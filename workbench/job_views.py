@@ -1,0 +1,133 @@
+"""Pages of the scheduler: run history, one run (with live status), jobs and their schedules."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from access.errors import DomainError, NotFoundError
+from workbench import selectors, services
+from workbench.forms import JobRunFilterForm, JobScheduleForm
+from workbench.jobs_registry import get_job
+from workbench.models import JobRun, JobSchedule
+
+RUNS_PER_PAGE = 50
+VIEW_PERM = "access.view_job_runs"
+RUN_PERM = "access.run_jobs"
+SCHEDULE_PERM = "workbench.change_jobschedule"
+
+
+def _require(request: HttpRequest, *perms: str) -> None:
+    if not all(request.user.has_perm(perm) for perm in perms):
+        raise PermissionDenied
+
+
+def _run_or_404(request: HttpRequest, run_id: int) -> JobRun:
+    try:
+        return selectors.job_run_for(request.user, run_id=run_id)
+    except NotFoundError as exc:
+        raise Http404(str(exc)) from exc
+
+
+@login_required
+@require_GET
+def job_runs(request: HttpRequest) -> HttpResponse:
+    _require(request, VIEW_PERM)
+    form = JobRunFilterForm(request.GET or None)
+    job_id = status = ""
+    if form.is_bound and form.is_valid():
+        job_id, status = form.cleaned_data["job"], form.cleaned_data["status"]
+    runs = selectors.job_runs_visible_to(request.user, job_id=job_id, status=status)
+    page = Paginator(runs, RUNS_PER_PAGE).get_page(request.GET.get("page"))
+    filters = urlencode({k: v for k, v in (("job", job_id), ("status", status)) if v})
+    context = {"form": form, "page": page, "filters": filters, "filtered": bool(job_id or status)}
+    return render(request, "workbench/jobs/run_list.html", context)
+
+
+@login_required
+@require_GET
+def job_run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    _require(request, VIEW_PERM)
+    run = _run_or_404(request, run_id)
+    return render(request, "workbench/jobs/run_detail.html", {"run": run, "job": get_job(run.job_id)})
+
+
+@login_required
+@require_GET
+def job_run_status(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The status panel alone; htmx polls it while the run is queued or running."""
+    _require(request, VIEW_PERM)
+    run = _run_or_404(request, run_id)
+    return render(request, "workbench/jobs/_run_status.html", {"run": run})
+
+
+@login_required
+@require_GET
+def job_list(request: HttpRequest) -> HttpResponse:
+    _require(request, VIEW_PERM)
+    context = {
+        "rows": selectors.jobs_overview_for(request.user),
+        "can_run": request.user.has_perm(RUN_PERM),
+        "can_edit": request.user.has_perm(SCHEDULE_PERM),
+        "poll_seconds": settings.SCHEDULER_POLL_SECONDS,
+    }
+    return render(request, "workbench/jobs/job_list.html", context)
+
+
+@login_required
+@require_POST
+def job_run_now(request: HttpRequest, job_id: str) -> HttpResponse:
+    _require(request, RUN_PERM)
+    try:
+        run = services.queue_job_run(actor=request.user, job_id=job_id)
+    except NotFoundError as exc:
+        raise Http404(str(exc)) from exc
+    except DomainError as exc:
+        messages.warning(request, str(exc))
+        return redirect("workbench:job_list")
+    messages.success(
+        request, f"{job_id} is queued; the scheduler starts it within {settings.SCHEDULER_POLL_SECONDS} seconds."
+    )
+    return redirect("workbench:job_run_detail", run_id=run.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def job_schedule_edit(request: HttpRequest, job_id: str) -> HttpResponse:
+    _require(request, VIEW_PERM, SCHEDULE_PERM)
+    job = get_job(job_id)
+    if job is None:
+        raise Http404("There is no such job.")
+    schedule = JobSchedule.objects.filter(job_id=job_id).first()
+    source = schedule or job
+    initial = {
+        "cron": source.cron,
+        "interval_seconds": source.interval_seconds,
+        "enabled": schedule.enabled if schedule else True,
+    }
+    form = JobScheduleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_job_schedule(
+                actor=request.user,
+                job_id=job_id,
+                cron=form.cleaned_data["cron"],
+                interval_seconds=form.cleaned_data["interval_seconds"],
+                enabled=form.cleaned_data["enabled"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Schedule of {job_id} saved; the scheduler applies it at its next poll.")
+            return redirect("workbench:job_list")
+    return render(request, "workbench/jobs/schedule_form.html", {"form": form, "job": job}, status=200)
