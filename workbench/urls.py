@@ -4,6 +4,7 @@ from django.urls import include, path
 
 import audits.api  # noqa: F401  (registers its viewsets on the router)
 import governance.api  # noqa: F401  (registers its viewsets on the router)
+import workbench.api_jobs  # noqa: F401  (registers its viewsets on the router)
 from workbench.api import router
 
 urlpatterns = [
