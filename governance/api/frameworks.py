@@ -1,1 +1,257 @@
-"""Governance API for frameworks: viewsets registered on workbench.api.router."""
+"""Governance API for frameworks: viewsets registered on workbench.api.router.
+
+- ``/api/v1/frameworks/``: list and retrieve; ``POST /api/v1/frameworks/import/`` uploads a
+  framework file (multipart ``file``, optional ``format``) and answers with the import report,
+  or 400 with every problem of the file (location, field, message).
+- ``/api/v1/requirements/``: list (filters ``framework``, ``applicable``, ``removed``, ``q``),
+  retrieve, and ``PATCH`` of the applicability decision through the same service as the pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from access.api_permissions import ModelPerms
+from governance.importers import FORMATS, FrameworkImportError
+from governance.models import Framework, Requirement
+from governance.selectors import frameworks as selectors
+from governance.services import frameworks as services
+from workbench.api import router
+
+# --- Serializers ---
+
+
+class FrameworkOutput(serializers.ModelSerializer[Framework]):
+    requirement_count = serializers.IntegerField(read_only=True, help_text="Current requirements (not sections).")
+    applicable_count = serializers.IntegerField(read_only=True)
+    removed_count = serializers.IntegerField(read_only=True, help_text="Requirements removed by later versions.")
+    imported_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="email", read_only=True)
+
+    class Meta:
+        model = Framework
+        fields = [
+            "id",
+            "key",
+            "name",
+            "version",
+            "publisher",
+            "description",
+            "source",
+            "imported_at",
+            "imported_by",
+            "requirement_count",
+            "applicable_count",
+            "removed_count",
+        ]
+        read_only_fields = fields
+
+
+class RequirementOutput(serializers.ModelSerializer[Requirement]):
+    framework: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    parent_ref_id = serializers.SerializerMethodField()
+    control_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Requirement
+        fields = [
+            "id",
+            "framework",
+            "ref_id",
+            "parent_ref_id",
+            "reference",
+            "title",
+            "text",
+            "guidance",
+            "is_section",
+            "order",
+            "depth",
+            "applicable",
+            "justification",
+            "removed_at",
+            "control_count",
+        ]
+        read_only_fields = fields
+
+    def get_parent_ref_id(self, obj: Requirement) -> str | None:
+        return obj.parent.ref_id if obj.parent_id and obj.parent else None
+
+
+class ApplicabilityInput(serializers.Serializer[Any]):
+    applicable = serializers.BooleanField(required=False)
+    justification = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, help_text="Required when applicable is false."
+    )
+
+
+class ImportInput(serializers.Serializer[Any]):
+    file = serializers.FileField(help_text="Rampart YAML or CSV, or an OSCAL catalog (JSON).")
+    format = serializers.ChoiceField(
+        choices=list(FORMATS), required=False, help_text="Detected from the file name and content when left out."
+    )
+
+
+class ImportReportOutput(serializers.Serializer[Any]):
+    framework = FrameworkOutput()
+    format = serializers.CharField()
+    framework_created = serializers.BooleanField()
+    previous_version = serializers.CharField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    removed = serializers.IntegerField()
+    restored = serializers.IntegerField()
+
+
+class ImportIssueOutput(serializers.Serializer[Any]):
+    location = serializers.CharField(help_text="Line (YAML), row (CSV) or JSON path (OSCAL).")
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ImportErrorOutput(serializers.Serializer[Any]):
+    detail = serializers.CharField()
+    errors = ImportIssueOutput(many=True)  # type: ignore[assignment]
+
+
+class RequirementFilters(serializers.Serializer[Any]):
+    framework = serializers.CharField(required=False, help_text="A framework key.")
+    applicable = serializers.BooleanField(required=False, allow_null=True, default=None)
+    removed = serializers.BooleanField(required=False, allow_null=True, default=None)
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+# --- Views ---
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Frameworks you may see", parameters=[OpenApiParameter("q", str)]),
+    retrieve=extend_schema(summary="One framework"),
+)
+class FrameworkViewSet(viewsets.ReadOnlyModelViewSet[Framework]):
+    serializer_class = FrameworkOutput
+    permission_classes = [ModelPerms]
+    perm_action_map = {"import_file": "add"}
+
+    def get_queryset(self) -> QuerySet[Framework]:
+        queryset = selectors.frameworks_visible_to(user=self.request.user).order_by("name", "pk")
+        if self.action == "list":
+            query = (self.request.query_params.get("q") or "").strip()[:200]
+            if query:
+                queryset = queryset.filter(Q(name__icontains=query) | Q(key__icontains=query))
+        return queryset
+
+    @extend_schema(
+        summary="Import a framework file",
+        description=(
+            "Creates the framework, or updates it when its key exists (requirements matched by ref_id; "
+            "missing ones are marked removed). The file is validated as a whole first: on any problem "
+            "nothing is written and the answer lists every problem."
+        ),
+        request={"multipart/form-data": ImportInput},
+        responses={
+            201: ImportReportOutput,
+            400: OpenApiResponse(ImportErrorOutput, description="The file was refused; every problem is listed."),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        url_name="import",
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+    )
+    def import_file(self, request: Request) -> Response:
+        form = ImportInput(data=request.data)
+        form.is_valid(raise_exception=True)
+        upload = form.validated_data["file"]
+        try:
+            report = services.import_framework(
+                actor=request.user,  # type: ignore[arg-type]
+                data=upload.read(),
+                filename=upload.name or "",
+                fmt=form.validated_data.get("format"),
+            )
+        except FrameworkImportError as exc:
+            errors = {"detail": str(exc), "errors": [issue.as_dict() for issue in exc.issues]}
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            framework = selectors.framework_for(user=request.user, pk=report.framework.pk)
+        except Framework.DoesNotExist:  # may import, may not read: answer with the report's own figures
+            framework = report.framework
+            framework.requirement_count = report.total  # type: ignore[attr-defined]
+            framework.applicable_count = None  # type: ignore[attr-defined]
+            framework.removed_count = report.removed  # type: ignore[attr-defined]
+        body: dict[str, Any] = {**report.as_dict(), "framework": FrameworkOutput(framework).data}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Requirements you may see",
+        parameters=[
+            OpenApiParameter("framework", str, description="Only this framework (its key)."),
+            OpenApiParameter("applicable", bool, description="Only applicable (true) or not applicable (false)."),
+            OpenApiParameter("removed", bool, description="Only removed (true) or current (false) requirements."),
+            OpenApiParameter("q", str, description="Search in identifier, title and text."),
+        ],
+    ),
+    retrieve=extend_schema(summary="One requirement"),
+    partial_update=extend_schema(
+        summary="Set the applicability of a requirement",
+        request=ApplicabilityInput,
+        responses={200: RequirementOutput},
+    ),
+)
+class RequirementViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet[Requirement]
+):
+    serializer_class = RequirementOutput
+    permission_classes = [ModelPerms]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Requirement]:
+        queryset = selectors.requirements_visible_to(user=self.request.user).order_by("framework__name", "order", "pk")
+        if self.action != "list":
+            return queryset
+        filters = RequirementFilters(data=self.request.query_params)
+        if not filters.is_valid():
+            raise ApiValidationError(filters.errors)
+        data = filters.validated_data
+        if data.get("framework"):
+            queryset = queryset.filter(framework__key=data["framework"])
+        if data.get("applicable") is not None:
+            queryset = queryset.filter(applicable=data["applicable"])
+        if data.get("removed") is not None:
+            queryset = queryset.filter(removed_at__isnull=not data["removed"])
+        if query := (data.get("q") or "").strip():
+            queryset = queryset.filter(
+                Q(ref_id__icontains=query) | Q(title__icontains=query) | Q(text__icontains=query)
+            )
+        return queryset
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        requirement = self.get_object()
+        form = ApplicabilityInput(data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        services.set_requirement_applicability(
+            actor=request.user,  # type: ignore[arg-type]
+            requirement=requirement,
+            applicable=data.get("applicable", requirement.applicable),
+            justification=data.get("justification", requirement.justification),
+        )
+        return Response(RequirementOutput(self.get_object()).data)
+
+
+router.register("frameworks", FrameworkViewSet, basename="framework")
+router.register("requirements", RequirementViewSet, basename="requirement")

@@ -1,0 +1,20 @@
+"""``manage.py load_library --actor EMAIL``: import the frameworks shipped in governance/library/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from governance.management.commands.import_framework import Command as ImportCommand
+
+
+class Command(ImportCommand):
+    help = "Import (or update) the frameworks shipped with Rampart."
+    via = "command:load_library"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--actor", required=True, help="Email of the user the import is made by (audit trail).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        super().handle(*args, path=None, library=True, format=None, key=None, **options)
