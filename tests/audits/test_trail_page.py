@@ -124,6 +124,7 @@ def test_pages_of_fifty_keep_the_filters(personas: Any) -> None:
     assert "?actor=officer_olga&amp;page=2" in first.content.decode()
     second = client.get(TRAIL, {"actor": "officer_olga", "page": 2})
     assert len(rows(second)) == 5
+    assert f'href="{EXPORT}?actor=officer_olga"' in second.content.decode(), "export keeps the filters, not the page"
 
 
 @pytest.mark.parametrize("count", [1, 50])
