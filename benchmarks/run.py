@@ -247,7 +247,7 @@ def machine() -> str:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal:"):
                 memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB memory"
-    uname = " ".join(platform.uname())
+    uname = subprocess.run(["uname", "-a"], capture_output=True, text=True, check=False).stdout.strip()
     return f"`{uname}` · {os.cpu_count()} cores · {memory} · Python {platform.python_version()}"
 
 
