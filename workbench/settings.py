@@ -243,7 +243,7 @@ REST_FRAMEWORK = {
         "access.api_auth.MFASessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["access.api_permissions.DenyAll"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "workbench.api.ApiAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "workbench.api.exception_handler",
@@ -258,6 +258,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Tags and operation ids from the part after /api/v1/ ("users", "v1_users_list" -> "users_list").
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     # Choice sets that share a field name ("status") get their own component names.
     "ENUM_NAME_OVERRIDES": {
         "ControlStatusEnum": "governance.models.Control.Status",
@@ -274,6 +276,9 @@ API_TOKEN_MAX_DAYS = 365
 
 # --- Audit trail ---
 AUDITLOG_LOGENTRY_MODEL = "audits.LogEntry"
+# Our chained model replaces auditlog's own; its migrations would still create an
+# unused ``auditlog_logentry`` table whose foreign keys block TRUNCATE on PostgreSQL.
+MIGRATION_MODULES = {"auditlog": None}
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 
