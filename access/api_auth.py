@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from access.actor import bind_actor
+from access.middleware import MFA_ENROLLED_SESSION_KEY
 from access.models import ApiToken, hash_token
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -45,13 +48,42 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
 
 
 class MFASessionAuthentication(authentication.SessionAuthentication):
-    """Browser sessions, refused for roles that need MFA until it is passed."""
+    """Browser sessions, refused until the second factor is passed when one is due.
+
+    It is due for the MFA roles, and for anyone who enrolled an authenticator of their
+    own accord (the same rule as the pages' middleware).
+    """
 
     def authenticate(self, request: Any) -> tuple[Any, None] | None:
         result = super().authenticate(request)
         if result is None:
             return None
         user = result[0]
-        if user.mfa_required and not user.is_verified():
+        enrolled = bool(request._request.session.get(MFA_ENROLLED_SESSION_KEY))
+        if (user.mfa_required or enrolled) and not user.is_verified():
             raise exceptions.PermissionDenied("Pass multi-factor authentication first.")
         return result
+
+
+class HashedTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[misc,no-untyped-call]
+    """How the OpenAPI schema describes personal tokens."""
+
+    target_class = "access.api_auth.HashedTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal API token (`rmp_…`), created on your account page.",
+        }
+
+
+class MFASessionScheme(OpenApiAuthenticationExtension):  # type: ignore[misc,no-untyped-call]
+    """Browser sessions, described like DRF's session authentication."""
+
+    target_class = "access.api_auth.MFASessionAuthentication"
+    name = "cookieAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}

@@ -28,8 +28,8 @@ def scoped(user: Any, queryset: QuerySet[M], action: str = "view") -> QuerySet[M
     codename = f"{action}_{meta.model_name}"
     if user.has_perm(f"{meta.app_label}.{codename}"):
         return queryset
-    user_model = get_user_obj_perms_model(queryset.model)
-    group_model = get_group_obj_perms_model(queryset.model)
+    user_model: Any = get_user_obj_perms_model(queryset.model)  # type: ignore[arg-type]
+    group_model: Any = get_group_obj_perms_model(queryset.model)  # type: ignore[arg-type]
     if not _has_direct_fk(user_model, queryset.model):
         # Only models with direct foreign-key permission tables are object-scoped.
         return queryset.none()

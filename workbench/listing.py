@@ -80,7 +80,8 @@ def filter_queryset(
     spec: ListSpec, queryset: QuerySet, params: Mapping[str, str]
 ) -> tuple[QuerySet, dict[str, str], str, str]:
     """Apply search, filters and sorting. Unknown or malformed values are ignored, never a 500."""
-    query = (params.get("q") or "").strip()[:200]
+    # NUL characters are refused by PostgreSQL; they never belong in a search.
+    query = (params.get("q") or "").replace("\x00", "").strip()[:200]
     if query and spec.search_fields:
         condition = Q()
         for name in spec.search_fields:
@@ -88,7 +89,7 @@ def filter_queryset(
         queryset = queryset.filter(condition)
     active: dict[str, str] = {}
     for flt in spec.filters:
-        raw = (params.get(flt.param) or "").strip()
+        raw = (params.get(flt.param) or "").replace("\x00", "").strip()
         if not raw:
             continue
         options = flt.options()
