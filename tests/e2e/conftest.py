@@ -47,23 +47,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-@pytest.fixture(autouse=True)
-def _no_dangling_auditlog_table(django_db_setup: Any, django_db_blocker: Any) -> None:
-    """Drop auditlog's own, unused ``auditlog_logentry`` table from the PostgreSQL test database.
-
-    auditlog's first migration creates it even though ``AUDITLOG_LOGENTRY_MODEL``
-    swaps in ``audits.LogEntry`` (jazzband/django-auditlog#804). Its foreign keys make
-    the TRUNCATE that ends every live-server test fail on PostgreSQL. A no-op once
-    a migration removes the table.
-    """
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS auditlog_logentry")
-
-
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
