@@ -53,3 +53,30 @@ class ModelPerms(IsSignedIn):
     def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
         perm = self._perm(request, view)
         return bool(request.user.has_perm(perm) or request.user.has_perm(perm, obj))
+
+
+class HasRequiredPerm(IsSignedIn):
+    """The permission named by the view's ``required_perm``, globally or on the object (guardian).
+
+    For endpoints whose rule is one permission for every method (e.g. user management
+    needs ``access.manage_users`` to read as well as to write). A view that names none
+    lets nobody in.
+    """
+
+    def _required(self, view: Any) -> str | None:
+        return getattr(view, "required_perm", None)
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        perm = self._required(view)
+        return bool(perm and super().has_permission(request, view) and request.user.has_perm(perm))
+
+    def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
+        perm = self._required(view)
+        return bool(perm and (request.user.has_perm(perm) or request.user.has_perm(perm, obj)))
+
+
+class IsOwner(IsSignedIn):
+    """Objects that belong to one user (``obj.user_id``): only that user, reads included."""
+
+    def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
+        return bool(getattr(obj, "user_id", None) == request.user.pk)
