@@ -7,23 +7,23 @@ reach only their own controls (404 for the others); changes they may not make ar
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from access.errors import DomainError, PermissionDeniedError
 from access.models import User
 from governance.models import (
-    ComplianceException,
     Control,
     ControlTest,
     Framework,
@@ -33,6 +33,7 @@ from governance.models import (
 )
 from governance.scoping import can, scoped
 from governance.selectors import controls as selectors
+from governance.selectors import exceptions as exception_selectors
 from governance.services import controls as services
 from governance.views.controls_forms import BulkOwnerForm, ControlForm, RecordTestForm
 from workbench.listing import Column, Filter, ListSpec, build_list, csv_response
@@ -73,13 +74,6 @@ def _control(request: HttpRequest, pk: int, action: str = "view") -> Control:
     if action != "view" and not can(user, control, action):
         raise PermissionDenied("You may not change this control.")
     return control
-
-
-def _url_or_none(name: str, *args: Any) -> str | None:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
 
 
 def _add_errors(form: Any, exc: Exception) -> None:
@@ -303,10 +297,11 @@ def control_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if can_assign:
             changes["ref"] = data["ref"]
         try:
-            services.update_control(actor=user, control=control, **changes)
-            services.map_control_requirements(actor=user, control=control, requirements=data["requirements"])
-            if can_assign:
-                services.assign_control_owner(actor=user, control=control, owner=data["owner"])
+            with transaction.atomic():  # all three changes, or none
+                services.update_control(actor=user, control=control, **changes)
+                services.map_control_requirements(actor=user, control=control, requirements=data["requirements"])
+                if can_assign:
+                    services.assign_control_owner(actor=user, control=control, owner=data["owner"])
         except PermissionDeniedError as exc:
             raise PermissionDenied(str(exc)) from exc
         except (DomainError, ValidationError) as exc:
@@ -462,19 +457,13 @@ TOP_RISKS = 10
 def _dashboard_exceptions(user: User) -> dict[str, Any] | None:
     if not user.has_perm("governance.view_complianceexception"):
         return None
-    today = _today()
-    approved = ComplianceException.objects.filter(status=ComplianceException.Status.APPROVED).select_related(
-        "requirement", "control"
-    )
-    expiring = approved.filter(expires_on__gte=today, expires_on__lte=today + timedelta(days=EXPIRY_WINDOW_DAYS))
-    expired = ComplianceException.objects.filter(
-        Q(status=ComplianceException.Status.EXPIRED)
-        | Q(status=ComplianceException.Status.APPROVED, expires_on__lt=today)
-    ).select_related("requirement", "control")
+    expiring = exception_selectors.expiring_within(user, EXPIRY_WINDOW_DAYS).select_related("requirement", "control")
+    expired = exception_selectors.expired(user).select_related("requirement", "control")
     return {
         "expiring": list(expiring.order_by("expires_on", "pk")[:TOP_RISKS]),
+        "expiring_count": expiring.count(),
         "expired": list(expired.order_by("-expires_on", "pk")[:TOP_RISKS]),
-        "list_url": _url_or_none("governance:exception_list"),
+        "expired_count": expired.count(),
     }
 
 
@@ -486,7 +475,7 @@ def _dashboard_risks(user: User) -> dict[str, Any] | None:
         .filter(status=Risk.Status.OPEN)
         .order_by("-residual_score", "ref")[:TOP_RISKS]
     )
-    return {"top": list(risks), "list_url": _url_or_none("governance:risk_list")}
+    return {"top": list(risks)}
 
 
 @login_required

@@ -240,6 +240,44 @@ def test_dashboard_figures_link_to_their_lists(personas: Any, known: Any, admin_
     assert "style=" not in html
 
 
+def test_dashboard_risks_and_exceptions(personas: Any, known: Any) -> None:
+    from governance.models import ComplianceException, Risk
+
+    olga, alice = personas["officer_olga"], personas["admin_alice"]
+    for i, (likelihood, impact) in enumerate([(5, 5), (2, 3), (1, 1)]):
+        Risk.objects.create(
+            ref=f"RSK-{i}", title=f"Risk {i}", residual_likelihood=likelihood, residual_impact=impact, owner=olga
+        )
+    Risk.objects.create(ref="RSK-C", title="Closed", residual_likelihood=5, residual_impact=4, status="closed")
+    today = timezone.localdate()
+    for title, days, status in [
+        ("Soon", 10, "approved"),
+        ("Later", 60, "approved"),
+        ("Lapsed", -1, "approved"),
+        ("Marked", -5, "expired"),
+        ("Asked", 10, "requested"),
+    ]:
+        ComplianceException.objects.create(
+            title=title,
+            requirement=known.reqs["R4"],
+            reason="r",
+            requested_by=olga,
+            approver=alice,
+            expires_on=today + dt.timedelta(days=days),
+            status=status,
+        )
+    response = personas.client("officer_olga").get(reverse("governance:dashboard"))
+    assert [r.ref for r in response.context["risks"]["top"]] == ["RSK-0", "RSK-1", "RSK-2"]
+    exceptions = response.context["exceptions"]
+    assert [e.title for e in exceptions["expiring"]] == ["Soon"]
+    assert [e.title for e in exceptions["expired"]] == ["Lapsed", "Marked"]
+    assert (exceptions["expiring_count"], exceptions["expired_count"]) == (1, 2)
+    html = response.content.decode()
+    assert f'href="{reverse("governance:exception_list")}?expiry=30"' in html
+    assert f'href="{reverse("governance:exception_list")}?expiry=expired"' in html
+    assert f'href="{reverse("governance:risk_detail", args=[Risk.objects.get(ref="RSK-0").pk])}"' in html
+
+
 def test_dashboard_is_not_for_owners(personas: Any) -> None:
     assert personas.client("owner_omar").get(reverse("governance:dashboard")).status_code == 403
 
