@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 from auditlog import get_logentry_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
 
 from access.models import User
 from governance.management.commands.import_framework import Command as ImportCommand
@@ -16,15 +19,19 @@ from tests.governance.frameworks.files import YAML_V1, oscal_bytes, oscal_catalo
 pytestmark = pytest.mark.django_db
 
 
-def _run(command: object, *argv: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run like manage.py does, so the exit code is the real one."""
+def _run(command: BaseCommand, *argv: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run the command; the exit code is what manage.py exits with (``CommandError.returncode``).
+
+    ``run_from_argv`` itself would close the database connections, which ends the test's transaction.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
     try:
-        command.run_from_argv(["manage.py", "import_framework", *argv])  # type: ignore[attr-defined]
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+        call_command(command, *argv, stdout=out, stderr=err)
+    except CommandError as exc:
+        code = exc.returncode
+        err.write(str(exc))
+    return code, out.getvalue(), err.getvalue()
 
 
 def test_import_prints_the_report_and_names_the_actor(
