@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 NAVIGATION: list[tuple[str, str, str | None]] = [
     ("Home", "workbench:home", None),
     ("Compliance", "governance:dashboard", "governance.view_control"),
+    ("Frameworks", "governance:framework_list", "governance.view_framework"),
     # Control owners hold view_requirement globally and see the controls they own.
     ("Controls", "governance:control_list", "governance.view_requirement"),
     # Control owners hold view_riskmatrix globally and see the risks they own.
