@@ -19,10 +19,13 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, Phase, given
@@ -71,7 +74,25 @@ def _raw_schema() -> dict[str, Any]:
     return dict(json.loads(OpenApiJsonRenderer().render(schema)))
 
 
+@pytest.fixture
+def one_db_connection() -> Iterator[None]:
+    """Keep the test's connection open across WSGI requests, as Django's test client does.
+
+    Schemathesis calls the real WSGI application, whose request signals close "old"
+    connections; on PostgreSQL that would close the connection holding the test's
+    transaction.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
 @pytest.mark.slow
+@pytest.mark.usefixtures("one_db_connection")
 def test_every_operation_conforms_to_the_schema(personas: Any, settings: Any) -> None:
     # Invitations hash a password; Argon2 would spend most of the run there, and hashing is
     # not what this test is about (the password tests use the real hasher).
