@@ -171,7 +171,17 @@ class FrameworkViewSet(viewsets.ReadOnlyModelViewSet[Framework]):
     )
     def import_file(self, request: Request) -> Response:
         form = ImportInput(data=request.data)
-        form.is_valid(raise_exception=True)
+        if not form.is_valid():
+            # The same body shape as a refused file, so clients handle one kind of 400.
+            issues = [
+                {"location": "request", "field": name, "message": str(message)}
+                for name, messages in form.errors.items()
+                for message in messages
+            ]
+            return Response(
+                {"detail": "The request was refused; see errors.", "errors": issues},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         upload = form.validated_data["file"]
         try:
             report = services.import_framework(

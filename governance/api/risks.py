@@ -36,7 +36,7 @@ from governance.services import assets as asset_services
 from governance.services import exceptions as exception_services
 from governance.services import findings as finding_services
 from governance.services import risks as risk_services
-from workbench.api import router
+from workbench.api import SingleObjectSchema, router
 from workbench.listing import ListSpec, filter_queryset
 
 USE_RISKS = "governance.view_riskmatrix"
@@ -167,7 +167,9 @@ class OwnerInput(serializers.Serializer[Any]):
 
 
 class BulkOwnerInput(serializers.Serializer[Any]):
-    ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=1000)
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), min_length=1, max_length=1000
+    )
     owner = _users()
 
 
@@ -290,6 +292,7 @@ class RiskHeatMapViewSet(viewsets.GenericViewSet[Risk]):
     permission_classes: list[type[BasePermission]] = [HasViewMatrix]
     pagination_class = None
     serializer_class = HeatMapOutput
+    schema = SingleObjectSchema()
 
     def get_queryset(self) -> Any:
         return Risk.objects.none()

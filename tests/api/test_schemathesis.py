@@ -30,7 +30,6 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
-from hypothesis.internal.conjecture import utils as conjecture_utils
 from schemathesis.checks import ALL_CHECKS
 
 from access.models import ApiToken
@@ -41,31 +40,6 @@ from workbench.wsgi import application
 # Per operation. The API has ~75 operations; 10 keeps the run near two minutes on a small
 # machine. Raise it for a deeper run: RAMPART_SCHEMATHESIS_EXAMPLES=100 pytest -m slow tests/api
 MAX_EXAMPLES = int(os.environ.get("RAMPART_SCHEMATHESIS_EXAMPLES", "10"))
-
-
-def _legacy_many_more(self: Any) -> bool:
-    """``many.more()`` as hypothesis-jsonschema 0.23 calls it, on top of the iterator protocol.
-
-    The locked Hypothesis (6.170) turned ``conjecture.utils.many`` into a context manager
-    that is iterated, and dropped ``more()``, which hypothesis-jsonschema (used by
-    Schemathesis to generate bodies) still calls. This drives the new protocol the way
-    the old method did: enter on the first call, one step of the iterator per element,
-    exit when it stops. Only installed when ``more`` is missing, so it disappears once
-    the lock pins a matching pair of versions.
-    """
-    if self._depth is None:
-        self.__enter__()
-        self._legacy_iterator = iter(self)
-    try:
-        next(self._legacy_iterator)
-    except StopIteration:
-        self.__exit__(None, None, None)
-        return False
-    return True
-
-
-if not hasattr(conjecture_utils.many, "more"):
-    conjecture_utils.many.more = _legacy_many_more  # type: ignore[attr-defined]
 
 
 def _raw_schema() -> dict[str, Any]:
