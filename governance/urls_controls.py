@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern] = [
     path("controls/export.csv", views.control_csv, name="control_csv"),
     path("controls/bulk-owner/", views.control_bulk_owner, name="control_bulk_owner"),
     path("controls/new/", views.control_create, name="control_create"),
+    path("controls/requirement-search/", views.control_requirement_search, name="control_requirement_search"),
     path("controls/<int:pk>/", views.control_detail, name="control_detail"),
     path("controls/<int:pk>/edit/", views.control_edit, name="control_edit"),
     path("controls/<int:pk>/record-test/", views.control_record_test, name="control_record_test"),

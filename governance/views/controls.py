@@ -35,7 +35,16 @@ from governance.scoping import can, scoped
 from governance.selectors import controls as selectors
 from governance.selectors import exceptions as exception_selectors
 from governance.services import controls as services
-from governance.views.controls_forms import BulkOwnerForm, ControlForm, RecordTestForm
+from governance.views.controls_forms import (
+    PICKER_MAX_RESULTS,
+    PICKER_ORDER,
+    BulkOwnerForm,
+    ControlForm,
+    RecordTestForm,
+    picker_ids,
+    picker_matches,
+    requirements_for_picker,
+)
 from workbench.listing import Column, Filter, ListSpec, build_list, csv_response
 
 # --- helpers ---
@@ -256,7 +265,7 @@ def control_bulk_owner(request: HttpRequest) -> HttpResponse:
 @login_required
 def control_create(request: HttpRequest) -> HttpResponse:
     user = _require(request, "governance.add_control")
-    form = ControlForm(request.POST or None, can_assign=user.has_perm("governance.change_control"))
+    form = ControlForm(request.POST or None, user=user, can_assign=user.has_perm("governance.change_control"))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -290,7 +299,7 @@ def control_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {name: getattr(control, name) for name in ("ref", *services.EDITABLE_FIELDS)}
     initial["owner"] = control.owner
     initial["requirements"] = list(control.requirements.values_list("pk", flat=True))
-    form = ControlForm(request.POST or None, initial=initial, control=control, can_assign=can_assign)
+    form = ControlForm(request.POST or None, initial=initial, user=user, control=control, can_assign=can_assign)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         changes = {name: data[name] for name in services.EDITABLE_FIELDS}
@@ -310,6 +319,24 @@ def control_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Control {control.ref} is saved.")
             return redirect("governance:control_detail", pk=control.pk)
     return render(request, "governance/controls/control_form.html", {"form": form, "control": control})
+
+
+@login_required
+def control_requirement_search(request: HttpRequest) -> HttpResponse:
+    """The picker's choices (htmx): the ticked requirements, then up to 50 that match ``q``."""
+    user = _require(request, "governance.view_requirement")
+    requirements = requirements_for_picker(user)
+    ticked = picker_ids(request.GET.getlist("requirements"))
+    query = request.GET.get("q", "").replace("\x00", "")[:100]
+    matches = picker_matches(requirements, query, ticked)
+    context = {
+        "selected": list(requirements.filter(pk__in=ticked).order_by(*PICKER_ORDER)),
+        "matches": matches[:PICKER_MAX_RESULTS],
+        "more": len(matches) > PICKER_MAX_RESULTS,
+        "query": query.strip(),
+        "widget": {"name": "requirements"},
+    }
+    return render(request, "governance/controls/_requirement_choices.html", context)
 
 
 def _may_record(user: User, control: Control) -> bool:

@@ -6,10 +6,12 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from access.models import Role, User
-from governance.models import Control, Frequency, Outcome, Requirement
+from governance.models import Control, Framework, Frequency, Outcome, Requirement
+from governance.scoping import scoped
 
 OWNER_ROLES = (Role.CONTROL_OWNER, Role.COMPLIANCE_OFFICER, Role.ADMINISTRATOR)
 
@@ -28,6 +30,56 @@ class RequirementChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         removed = " (removed from the framework)" if obj.removed_at else ""
         return f"{obj.framework.name}: {obj.ref_id} {obj.title}{removed}"
+
+
+PICKER_MAX_RESULTS = 50
+PICKER_MAX_SELECTED = 1000
+PICKER_ORDER = ("framework__name", "order", "pk")
+
+
+def requirements_for_picker(user: Any) -> QuerySet[Requirement]:
+    """Requirements of the frameworks ``user`` may see, with their framework joined."""
+    if user is None or not user.has_perm("governance.view_requirement"):
+        return Requirement.objects.none()
+    frameworks = scoped(user, Framework.objects.all())
+    return Requirement.objects.filter(framework__in=frameworks).select_related("framework")
+
+
+def picker_ids(values: Any) -> list[int]:
+    """The integer ids among ``values`` (posted strings or ints); anything else is dropped."""
+    return [int(v) for v in list(values or [])[:PICKER_MAX_SELECTED] if str(v).isdigit()]
+
+
+def picker_matches(requirements: QuerySet[Requirement], query: str, exclude: list[int]) -> list[Requirement]:
+    """Up to PICKER_MAX_RESULTS + 1 mappable requirements whose ref_id or title contains ``query``."""
+    query = query.strip()
+    if not query:
+        return []
+    found = requirements.filter(Q(ref_id__icontains=query) | Q(title__icontains=query))
+    found = found.filter(is_section=False, removed_at__isnull=True).exclude(pk__in=exclude)
+    return list(found.order_by(*PICKER_ORDER)[: PICKER_MAX_RESULTS + 1])
+
+
+class RequirementPicker(forms.CheckboxSelectMultiple):
+    """A search field (htmx) over the requirements plus the chosen ones as ticked checkboxes.
+
+    Unlike Django's widget it never lists every choice: with thousands of requirements
+    the page would be huge. It posts the ticked ids under the field's name, like a
+    multi-select; the field and the service validate them.
+    """
+
+    template_name = "governance/controls/_requirement_picker.html"
+
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        return f"{id_}_search" if id_ else ""
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = forms.Widget.get_context(self, name, value, attrs)
+        queryset = getattr(self.choices, "queryset", Requirement.objects.none())
+        ids = picker_ids(value if isinstance(value, list | tuple) else [value])
+        context["selected"] = list(queryset.filter(pk__in=ids).order_by(*PICKER_ORDER))
+        context["search_url"] = reverse("governance:control_requirement_search")
+        return context
 
 
 def _textarea(label: str, rows: int = 3) -> forms.CharField:
@@ -62,18 +114,24 @@ class ControlForm(forms.Form):
         label="Requirements met",
         queryset=Requirement.objects.none(),
         required=False,
-        help_text="Hold Ctrl (or ⌘) to choose several, across frameworks.",
+        widget=RequirementPicker(),
+        help_text="Search by reference or title, then tick the requirements this control meets, across frameworks. "
+        "Untick one to unmap it.",
     )
 
-    def __init__(self, *args: Any, control: Control | None = None, can_assign: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        user: Any = None,
+        control: Control | None = None,
+        can_assign: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         mappable = Q(is_section=False, removed_at__isnull=True)
         if control is not None:
             mappable |= Q(pk__in=control.requirements.values("pk"))
-        self.fields["requirements"].queryset = (  # type: ignore[attr-defined]
-            Requirement.objects.filter(mappable).select_related("framework").order_by("framework__name", "order", "pk")
-        )
-        self.fields["requirements"].widget.attrs.update({"size": 12})
+        self.fields["requirements"].queryset = requirements_for_picker(user).filter(mappable)  # type: ignore[attr-defined]
         if can_assign:
             self.fields["owner"].queryset = owner_candidates()  # type: ignore[attr-defined]
         else:
@@ -81,6 +139,8 @@ class ControlForm(forms.Form):
             if control is not None:
                 self.fields["ref"].disabled = True
         for field in self.fields.values():
+            if isinstance(field.widget, RequirementPicker):
+                continue
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
 

@@ -55,6 +55,11 @@ ROUTES = [
     Route("governance:control_csv", BROWSERS),
     Route("governance:control_bulk_owner", OFFICERS, method="post", ok=302, note="empty form: redirect with a message"),
     Route("governance:control_create", OFFICERS),
+    Route(
+        "governance:control_requirement_search",
+        BROWSERS,
+        note="the control form's requirement picker (htmx): holders of view_requirement",
+    ),
     Route("governance:control_detail", BROWSERS, kwargs=_control, denied=HIDDEN_OR_DENIED),
     Route("governance:control_edit", CHANGERS, kwargs=_control, denied=HIDDEN_OR_DENIED),
     Route("governance:control_record_test", CHANGERS, kwargs=_control, denied=HIDDEN_OR_DENIED),
