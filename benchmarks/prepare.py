@@ -42,6 +42,15 @@ from access.actor import acting  # noqa: E402
 from access.models import TOTPDevice, User  # noqa: E402
 from access.services import create_api_token  # noqa: E402
 from audits.models import LogEntry  # noqa: E402
+from governance.models import (  # noqa: E402
+    Asset,
+    ComplianceException,
+    Control,
+    ControlTest,
+    Framework,
+    Requirement,
+    Risk,
+)
 from workbench.models import JobRun  # noqa: E402
 
 ADMIN_EMAIL = "admin_alice@demo.rampart.test"
@@ -64,15 +73,32 @@ def main() -> None:
     session.create()
     scale_entries = LogEntry.objects.filter(cid="seed_scale").exclude(actor_email=None)
     actor_email = scale_entries.values_list("actor_email", flat=True).first() or ADMIN_EMAIL
+    # Filters that select a realistic share: a scale framework, an owner holding many controls or risks.
+    framework = Framework.objects.filter(key__startswith="scale-framework-").order_by("key").first()
+    framework_key = framework.key if framework else ""
+    control_owner = Control.objects.exclude(owner=None).values_list("owner_id", flat=True).order_by("pk").first()
+    risk_owner = Risk.objects.exclude(owner=None).values_list("owner_id", flat=True).order_by("pk").first()
     print(
         json.dumps(
             {
                 "cookie_name": settings.SESSION_COOKIE_NAME,
                 "session_key": session.session_key,
                 "token": raw_token,
-                "vars": {"actor_email": actor_email},
+                "vars": {
+                    "actor_email": actor_email,
+                    "framework_key": framework_key,
+                    "control_owner": str(control_owner or ""),
+                    "risk_owner": str(risk_owner or ""),
+                },
                 "counts": {
                     "users": User.objects.count(),
+                    "frameworks": Framework.objects.count(),
+                    "requirements": Requirement.objects.count(),
+                    "controls": Control.objects.count(),
+                    "control tests": ControlTest.objects.count(),
+                    "risks": Risk.objects.count(),
+                    "assets": Asset.objects.count(),
+                    "exceptions": ComplianceException.objects.count(),
                     "audit-trail entries": LogEntry.objects.count(),
                     "job runs": JobRun.objects.count(),
                 },

@@ -49,7 +49,7 @@ DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/rampart_bench"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 sys.path.insert(0, str(BENCH_DIR))
-from targets import TARGETS, Target  # noqa: E402
+from targets import TARGETS, Target, select  # noqa: E402
 
 
 @dataclass
@@ -209,31 +209,57 @@ def measure(base_url: str, target: Target, prepared: dict[str, object], args: ar
     return figures
 
 
+@contextlib.contextmanager
+def data_dir(kind: str, args: argparse.Namespace) -> Iterator[Path]:
+    """A temporary folder, or with ``--reuse`` a kept one under ``benchmarks/out/``."""
+    if args.reuse:
+        kept = BENCH_DIR / "out" / kind
+        kept.mkdir(parents=True, exist_ok=True)
+        yield kept
+    else:
+        with tempfile.TemporaryDirectory(prefix="rampart-bench-") as tmp:
+            yield Path(tmp)
+
+
 def bench_database(kind: str, args: argparse.Namespace) -> DatabaseRun:
-    with tempfile.TemporaryDirectory(prefix="rampart-bench-") as tmp:
-        var_dir = Path(tmp)
+    with data_dir(kind, args) as var_dir:
         env = base_env(var_dir)
+        seeded_marker = var_dir / f"seeded-factor-{args.factor}"
+        reuse = args.reuse and seeded_marker.exists()
         if kind == "sqlite":
             env["RAMPART_SQLITE_PATH"] = str(var_dir / "bench.sqlite3")
             label = "SQLite (WAL, file in a temporary folder)"
         else:
-            recreate_postgres(args.postgres_url)
+            if not reuse:
+                recreate_postgres(args.postgres_url)
             env["DATABASE_URL"] = args.postgres_url
             label = f"PostgreSQL ({urlsplit(args.postgres_url).path.lstrip('/')}, recreated)"
+        if reuse:
+            label = label.replace("recreated", "kept from the last --reuse run").replace(
+                "temporary folder", "kept folder"
+            )
         log(f"{kind}: migrate")
         manage(env, "migrate", "--no-input", "-v", "0")
-        log(f"{kind}: seed_demo + seed_scale --factor {args.factor}")
-        started = time.monotonic()
-        manage(env, "seed_demo", "--force")
-        log(manage(env, "seed_scale", "--force", "--factor", str(args.factor)).rstrip())
-        seed_seconds = time.monotonic() - started
+        seed_seconds = 0.0
+        if reuse:
+            log(f"{kind}: data of factor {args.factor} kept from an earlier --reuse run; not seeding")
+        else:
+            for stale in var_dir.glob("seeded-factor-*"):
+                stale.unlink()
+            log(f"{kind}: seed_demo + seed_scale --factor {args.factor}")
+            started = time.monotonic()
+            manage(env, "seed_demo", "--force")
+            log(manage(env, "seed_scale", "--force", "--factor", str(args.factor)).rstrip())
+            seed_seconds = time.monotonic() - started
+            if args.reuse:
+                seeded_marker.write_text(f"{seed_seconds:.1f}\n")
         manage(env, "collectstatic", "--no-input", "-v", "0")
         prepared = json.loads(run_checked([PYTHON, str(BENCH_DIR / "prepare.py")], env, 300))
         figures = []
         load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
         with gunicorn(env, args.workers, var_dir / "gunicorn.log") as base_url:
             log(f"{kind}: gunicorn on {base_url}")
-            for target in TARGETS:
+            for target in args.selected:
                 result = measure(base_url, target, prepared, args)
                 log(f"{kind}: {target.name}: {result.note or f'p50 {result.percentile(50):.1f} ms'}")
                 figures.append(result)
@@ -274,7 +300,9 @@ def render(runs: list[DatabaseRun], args: argparse.Namespace, command: str) -> s
         lines += [
             f"### {run.label}",
             "",
-            f"Data: {data}; seeded in {run.seed_seconds:.1f} s. Load average before measuring: {run.load}.",
+            f"Data: {data}; "
+            + (f"seeded in {run.seed_seconds:.1f} s. " if run.seed_seconds else "seeded by an earlier run. ")
+            + f"Load average before measuring: {run.load}.",
             "",
             "| target | path | n | p50 ms | p95 ms | max ms | note |",
             "| --- | --- | ---: | ---: | ---: | ---: | --- |",
@@ -291,7 +319,7 @@ def render(runs: list[DatabaseRun], args: argparse.Namespace, command: str) -> s
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--factor", type=int, default=2, help="seed_scale factor (N*100 users, N*1000 entries)")
+    parser.add_argument("--factor", type=int, default=10, help="seed_scale factor (N*100 users, N*20,000 entries)")
     parser.add_argument("--databases", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES, help="local database to drop and recreate")
     parser.add_argument("--warmup", type=int, default=30, help="requests per target thrown away first")
@@ -299,12 +327,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--max-seconds", type=float, default=60, help="time limit per target")
     parser.add_argument("--timeout", type=float, default=30, help="time limit per request")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--targets", default="", help="comma-separated target groups or words of target names (default: all)"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the data (benchmarks/out/, PostgreSQL not dropped) and reuse it when seeded at the same factor; "
+        "new migrations (indexes) are still applied",
+    )
     parser.add_argument("--no-append", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args(argv)
     args.databases = [d.strip() for d in args.databases.split(",") if d.strip()]
     unknown = set(args.databases) - {"sqlite", "postgres"}
     if unknown:
         parser.error(f"unknown database(s): {', '.join(sorted(unknown))}")
+    args.selected = select(TARGETS, args.targets)
+    if not args.selected:
+        parser.error(f"no target matches --targets {args.targets!r}")
     if not 1 <= args.factor <= 1000 or args.requests < 1 or args.warmup < 0:
         parser.error("--factor must be 1 to 1000, --requests at least 1, --warmup at least 0")
     return args
