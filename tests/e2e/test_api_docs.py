@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 
 from tests.conftest import PERSONA_PASSWORD, make_persona
-from tests.e2e.conftest import Console, browser, console, page  # noqa: F401 - the e2e fixtures
+from tests.e2e.conftest import Console
 
 pytestmark = pytest.mark.e2e
 
 
-def test_the_docs_render_every_endpoint_without_csp_violations(page: Any, console: Console) -> None:  # noqa: F811
+def test_the_docs_render_every_endpoint_without_csp_violations(page: Any, console: Console) -> None:
     emil = make_persona("employee_emil")
     page.goto("/accounts/login/")
     page.get_by_label("Email address").fill(emil.email)
