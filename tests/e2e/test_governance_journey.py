@@ -1,0 +1,237 @@
+"""A Compliance officer's journey in a real browser: import a framework, map a control,
+record a passing test, and watch the coverage change; a Control owner's narrower view.
+
+Screenshots of the dashboard (before and after), the Statement of Applicability and the
+heat map are kept in ``test-artifacts/`` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+from typing import Any
+
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from governance.models import Framework, Risk, RiskMatrix
+from governance.services import risks as risk_services
+from tests.conftest import make_persona
+from tests.e2e.conftest import ARTIFACTS, Console
+from tests.e2e.test_sign_in_mfa import assert_page_is_styled_and_clean, sign_in
+from tests.governance.controls.conftest import make_control
+
+FRAMEWORK_YAML = """\
+framework:
+  key: journey-baseline
+  name: Journey baseline
+  version: "1.0"
+  publisher: Rampart tests
+requirements:
+  - ref_id: JB
+    title: Journey section
+    children:
+      - ref_id: JB-1
+        title: Named accounts
+        text: Every person signs in with an account of their own.
+      - ref_id: JB-2
+        title: Daily backups
+        text: Back-office data is backed up every day.
+      - ref_id: JB-3
+        title: Patch within thirty days
+"""
+
+
+def _shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def _open_governance(page: Any, entry: str) -> None:
+    """Open an entry of the navbar's Governance dropdown."""
+    page.get_by_role("button", name="Governance").click()
+    page.get_by_role("link", name=entry, exact=True).click()
+
+
+def _assert_navbar_on_one_line(page: Any) -> None:
+    box = page.locator("nav.navbar").bounding_box()
+    assert box is not None
+    assert box["height"] < 64, f"the navbar wraps: {box['height']}px high"
+
+
+def _coverage_row(page: Any) -> Any:
+    return page.get_by_role("row").filter(has=page.get_by_role("link", name="Journey baseline"))
+
+
+def test_officer_imports_maps_tests_and_sees_coverage_change(
+    page: Any, live_server: Any, console: Console, tmp_path: Path
+) -> None:
+    olga = make_persona("officer_olga")
+    sign_in(page, olga.email)
+    page.wait_for_url(f"{live_server.url}/")
+    expect(page.locator("[data-testid=signed-in-as]")).to_have_text(olga.email)
+
+    # Import a framework file through the upload page.
+    framework_file = tmp_path / "journey-baseline.yaml"
+    framework_file.write_text(FRAMEWORK_YAML, encoding="utf-8")
+    page.goto(reverse("governance:framework_list"))
+    page.get_by_role("link", name="Import a framework").click()
+    expect(page.get_by_role("heading", name="Import a framework")).to_be_visible()
+    page.get_by_label("Framework file").set_input_files(str(framework_file))
+    page.get_by_role("button", name="Import").click()
+    report = page.get_by_test_id("import-report")
+    expect(report).to_contain_text("Imported Journey baseline 1.0 (journey-baseline)")
+    expect(report).to_contain_text("4 created")
+    assert_page_is_styled_and_clean(page, console)
+
+    # Coverage before: three applicable requirements, none covered.
+    _open_governance(page, "Compliance")
+    expect(page.get_by_role("heading", name="Coverage per framework")).to_be_visible()
+    _assert_navbar_on_one_line(page)
+    expect(_coverage_row(page)).to_contain_text("0%")
+    expect(_coverage_row(page)).to_contain_text("0 of 3")
+    assert_page_is_styled_and_clean(page, console)
+    _shot(page, "journey-dashboard-before.png")
+
+    # A new control, mapped to JB-2 through the picker's search, implemented.
+    page.goto(reverse("governance:control_list"))
+    page.get_by_role("link", name="New control").click()
+    page.get_by_label("Reference").fill("CTL-JOURNEY")
+    page.get_by_label("Title").fill("Nightly backup of the file server")
+    page.get_by_label("Status").select_option(label="Implemented")
+    page.get_by_label("Requirements met").fill("backups")
+    tick = page.get_by_label(re.compile(r"Journey baseline: JB-2 Daily backups"))
+    expect(tick).to_be_visible()
+    expect(page.get_by_role("checkbox")).to_have_count(1)
+    tick.check()
+    page.get_by_label("Requirements met").fill("JB-")  # a new search keeps the ticked one
+    expect(page.get_by_role("checkbox")).to_have_count(3)
+    expect(page.get_by_label(re.compile("JB-2 Daily backups"))).to_be_checked()
+    assert_page_is_styled_and_clean(page, console)
+    _shot(page, "journey-control-form.png")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert")).to_contain_text("Control CTL-JOURNEY is created.")
+    expect(page.get_by_role("main")).to_contain_text("JB-2")
+
+    # A passing test, on the record-test page.
+    page.get_by_role("link", name="Record a test").first.click()
+    expect(page.get_by_role("heading", name=re.compile("Record a test of CTL-JOURNEY"))).to_be_visible()
+    page.get_by_label("Result").select_option(label="Pass")
+    page.get_by_label("Notes").fill("Restored last night's backup to a scratch server.")
+    page.get_by_role("button", name="Record the test").click()
+    expect(page.get_by_role("alert")).to_contain_text("The pass test of CTL-JOURNEY is recorded.")
+    assert_page_is_styled_and_clean(page, console)
+
+    # Coverage after: one of three.
+    _open_governance(page, "Compliance")
+    expect(_coverage_row(page)).to_contain_text("33%")
+    expect(_coverage_row(page)).to_contain_text("1 of 3")
+    assert_page_is_styled_and_clean(page, console)
+    _shot(page, "journey-dashboard-after.png")
+
+    # The Statement of Applicability shows JB-2 covered, the others not.
+    _coverage_row(page).get_by_role("link", name="Journey baseline").click()
+    expect(page.get_by_role("heading", name="Statement of Applicability")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("JB-2"))).to_contain_text("Covered")
+    expect(page.get_by_role("row", name=re.compile("JB-2"))).to_contain_text("CTL-JOURNEY")
+    expect(page.get_by_role("row", name=re.compile("JB-1"))).to_contain_text("Not covered")
+    expect(page.get_by_text("1 of 3 applicable requirements covered")).to_be_visible()
+    assert_page_is_styled_and_clean(page, console)
+    _shot(page, "journey-soa.png")
+
+    # The framework's own pages link to the statement too.
+    framework = Framework.objects.get(key="journey-baseline")
+    page.goto(reverse("governance:framework_detail", args=[framework.pk]))
+    page.get_by_role("link", name="Statement of Applicability").click()
+    expect(page.get_by_role("heading", name="Statement of Applicability")).to_be_visible()
+    page.goto(reverse("governance:framework_list"))
+    page.get_by_role("link", name="Statement of Applicability of Journey baseline").click()
+    expect(page.get_by_role("heading", name="Statement of Applicability")).to_be_visible()
+    # No console error at all on the way (a missing favicon would be one).
+    assert [m for m in console.messages if m.startswith("error")] == [], console.messages
+
+
+def _default_matrix() -> None:
+    """The live server's transactional database is flushed between tests, data migrations included."""
+    default = importlib.import_module("governance.migrations.0002_default_risk_matrix")
+    RiskMatrix.objects.get_or_create(
+        pk=1,
+        defaults={
+            "size": 5,
+            "likelihood_labels": default.LIKELIHOOD,
+            "impact_labels": default.IMPACT,
+            "bands": default.BANDS,
+        },
+    )
+
+
+def _risk(actor: Any, ref: str, owner: Any, likelihood: int, impact: int) -> Risk:
+    data = risk_services.RiskData(
+        ref=ref,
+        title=f"Risk {ref}",
+        owner=owner,
+        inherent_likelihood=likelihood,
+        inherent_impact=impact,
+        residual_likelihood=1,
+        residual_impact=1,
+    )
+    return risk_services.create_risk(actor=actor, data=data)
+
+
+def test_owner_sees_own_controls_and_a_coloured_heat_map(page: Any, live_server: Any, console: Console) -> None:
+    olga = make_persona("officer_olga")
+    omar = make_persona("owner_omar")
+    mine = make_control(olga, "CTL-OMARS", owner=omar)
+    theirs = make_control(olga, "CTL-OLGAS", owner=olga)
+    _default_matrix()
+    _risk(olga, "RSK-O1", omar, 4, 5)
+    _risk(olga, "RSK-O2", omar, 4, 5)
+    _risk(olga, "RSK-O3", omar, 1, 2)
+    _risk(olga, "RSK-OLGA", olga, 4, 5)  # not Omar's: neither counted nor listed
+
+    sign_in(page, omar.email)
+    page.wait_for_url(f"{live_server.url}/")
+
+    _open_governance(page, "Controls")
+    table = page.get_by_role("table")
+    expect(table.get_by_role("link", name="CTL-OMARS")).to_be_visible()
+    expect(page.get_by_text("CTL-OLGAS")).to_have_count(0)
+    expect(page.get_by_text("1 result", exact=True)).to_be_visible()
+    assert_page_is_styled_and_clean(page, console)
+
+    response = page.goto(reverse("governance:control_detail", args=[theirs.pk]))
+    assert response is not None
+    assert response.status in (403, 404)
+    expect(page.get_by_text("CTL-OLGAS")).to_have_count(0)
+    console.messages.clear()  # the browser logs that expected 404 as an error; nothing else may
+    response = page.goto(reverse("governance:control_detail", args=[mine.pk]))
+    assert response is not None
+    assert response.status == 200
+
+    page.goto(reverse("governance:risk_heatmap"))
+    expect(page.get_by_role("heading", name="Risk heat map")).to_be_visible()
+    heat = page.get_by_test_id("heat-map")
+    cells = heat.locator("td.heat-cell")
+    expect(cells).to_have_count(25)
+    colours = set()
+    for band in range(4):  # Low, Medium, High, Critical in the default matrix
+        cell = heat.locator(f"td.heat-cell.heat-band-{band}").first
+        colour = cell.evaluate("el => getComputedStyle(el).backgroundColor")
+        assert colour not in ("rgba(0, 0, 0, 0)", "transparent"), f"band {band}: {colour}"
+        colours.add(colour)
+    assert len(colours) == 4, colours
+    assert_page_is_styled_and_clean(page, console)
+    _shot(page, "journey-heatmap-owner.png")
+    assert [m for m in console.messages if m.startswith("error")] == [], console.messages
+
+    busy = heat.locator("td.heat-cell:not(.heat-empty) a").filter(has_text=re.compile(r"^2$"))
+    expect(busy).to_have_count(1)
+    busy.click()
+    page.wait_for_url(re.compile(r"/governance/risks/\?"))
+    expect(page.get_by_text("2 results", exact=True)).to_be_visible()
+    listed = page.get_by_role("table").get_by_role("link", name=re.compile(r"^RSK-"))
+    expect(listed).to_have_count(2)
+    expect(page.get_by_text("RSK-OLGA")).to_have_count(0)
+    expect(page.get_by_text("RSK-O3")).to_have_count(0)
+    assert_page_is_styled_and_clean(page, console)
