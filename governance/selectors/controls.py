@@ -106,14 +106,17 @@ def _active_exception(today: date) -> Exists:
     )
 
 
-def _passing_control() -> Exists:
-    return Exists(
-        Mapping.objects.filter(
-            requirement_id=OuterRef("pk"),
-            control__status=Control.Status.IMPLEMENTED,
-            control__latest_test_result=Outcome.PASS,
-        )
-    )
+def _passing_control() -> Q:
+    """Mapped to an implemented control whose latest test passed.
+
+    An uncorrelated ``IN (...)``, run once, rather than an ``EXISTS`` per requirement:
+    SQLite drove that ``EXISTS`` from the passing controls, probing every one of them
+    for each requirement (36 s for the dashboard at 10,000 requirements, 3,000 controls).
+    """
+    passing = Mapping.objects.filter(
+        control__status=Control.Status.IMPLEMENTED, control__latest_test_result=Outcome.PASS
+    ).values("requirement_id")
+    return Q(pk__in=passing)
 
 
 def in_scope_requirements(today: date | None = None) -> QuerySet[Requirement]:
