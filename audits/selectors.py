@@ -9,6 +9,7 @@ from functools import reduce
 from typing import Any
 
 from auditlog.registry import auditlog
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -54,6 +55,18 @@ def _start_of_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def _actor_filter(value: str) -> Q:
+    """The entries of the user with that email (indexed); else those whose actor email contains it.
+
+    A substring match cannot use an index: on 200,000 entries it reads the whole table.
+    """
+    if "@" in value:
+        actor_id = get_user_model().objects.filter(email__iexact=value).values_list("pk", flat=True).first()
+        if actor_id is not None:
+            return Q(actor_id=actor_id)
+    return Q(actor_email__icontains=value)
+
+
 def entries_visible_to(user: Any, filters: TrailFilters | None = None) -> QuerySet[LogEntry]:
     """Entries ``user`` may read (all of them, with ``access.view_audit_trail``), newest first."""
     if not can_view_audit_trail(user):
@@ -62,7 +75,7 @@ def entries_visible_to(user: Any, filters: TrailFilters | None = None) -> QueryS
     if filters is None:
         return entries
     if filters.actor:
-        entries = entries.filter(actor_email__icontains=filters.actor)
+        entries = entries.filter(_actor_filter(filters.actor))
     if filters.content_type_id is not None:
         entries = entries.filter(content_type_id=filters.content_type_id)
     if filters.object_id:

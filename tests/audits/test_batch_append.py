@@ -148,3 +148,20 @@ def test_postgres_head_accepts_a_well_formed_jump() -> None:
     assert ChainHead.objects.get().sequence == base + 50
     write_entries(1)
     assert verify_chain().ok
+
+
+def test_actor_filter_by_a_known_email_uses_the_actor_and_falls_back_to_contains(
+    admin_alice: Any, officer_olga: Any
+) -> None:
+    from audits.selectors import TrailFilters, entries_visible_to
+
+    append_entries(unsaved(3, actor=officer_olga, actor_email=officer_olga.email))
+    append_entries(unsaved(2, actor=admin_alice, actor_email=admin_alice.email))
+
+    def reprs(actor: str) -> list[str]:
+        entries = entries_visible_to(admin_alice, TrailFilters(actor=actor)).filter(object_repr__startswith="batch")
+        return [e.object_repr for e in entries]
+
+    assert len(reprs(officer_olga.email.upper())) == 3  # exact email, any case: by actor id
+    assert len(reprs("olga")) == 3  # part of an email: contains, as before
+    assert reprs("nobody@example.test") == []  # an unknown email: contains finds nothing
