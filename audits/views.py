@@ -8,13 +8,13 @@ from datetime import UTC
 from typing import Any
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from audits.forms import TrailFilterForm
 from audits.selectors import VIEW_AUDIT_TRAIL, TrailFilters, entries_visible_to
+from workbench.pagination import DeferredPaginator
 
 PAGE_SIZE = 50
 CSV_COLUMNS = [
@@ -50,7 +50,7 @@ def trail(request: HttpRequest) -> HttpResponse:
     entries = entries_visible_to(request.user, form.to_filters() if form.is_bound and valid else TrailFilters())
     if not valid:
         entries = entries.none()
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = DeferredPaginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "filtered": form.is_bound, "valid": valid}
     return render(request, "audits/trail.html", context)
 

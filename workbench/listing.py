@@ -12,9 +12,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse, QueryDict, StreamingHttpResponse
+
+from workbench.pagination import DeferredPaginator
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ def build_list(spec: ListSpec, queryset: QuerySet, params: Mapping[str, str]) ->
         size = min(max(int(params.get("per_page") or spec.page_size), 1), spec.max_page_size)
     except ValueError:
         size = spec.page_size
-    paginator = Paginator(queryset, size)
+    paginator = DeferredPaginator(queryset, size)
     try:
         page = paginator.page(params.get("page") or 1)
     except PageNotAnInteger:

@@ -244,7 +244,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["access.api_permissions.DenyAll"],
     "DEFAULT_SCHEMA_CLASS": "workbench.api.ApiAutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "workbench.pagination.DeferredPageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "workbench.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
