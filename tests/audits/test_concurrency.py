@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection
 
@@ -16,11 +15,9 @@ THREADS = 4
 WRITES = 25
 
 
-# ``available_apps`` makes the flush after the test cascade (auditlog's own, swapped-out
-# ``auditlog_logentry`` table still points at content types) and re-creates the role groups.
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's row locks and real concurrency")
-@pytest.mark.django_db(transaction=True, available_apps=list(settings.INSTALLED_APPS))
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_keep_one_contiguous_chain() -> None:
     before = LogEntry.objects.count()
     start = threading.Barrier(THREADS)

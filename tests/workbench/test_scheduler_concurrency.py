@@ -11,19 +11,16 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from tests.workbench.conftest import JobsUnderTest
 from workbench import scheduler
 from workbench.models import JobRun
 
-# ``available_apps`` makes the flush after each test cascade (auditlog's own, swapped-out
-# ``auditlog_logentry`` table still points at users) and re-creates the role groups.
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
-    pytest.mark.django_db(transaction=True, available_apps=list(settings.INSTALLED_APPS)),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
