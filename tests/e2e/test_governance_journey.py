@@ -101,9 +101,11 @@ def test_officer_imports_maps_tests_and_sees_coverage_change(
     page.get_by_label("Title").fill("Nightly backup of the file server")
     page.get_by_label("Status").select_option(label="Implemented")
     page.get_by_label("Requirements met").fill("backups")
+    page.get_by_label("Requirements met").press("Enter")  # searches; does not submit the form
     tick = page.get_by_label(re.compile(r"Journey baseline: JB-2 Daily backups"))
     expect(tick).to_be_visible()
     expect(page.get_by_role("checkbox")).to_have_count(1)
+    expect(page.get_by_role("heading", name="New control")).to_be_visible()
     tick.check()
     page.get_by_label("Requirements met").fill("JB-")  # a new search keeps the ticked one
     expect(page.get_by_role("checkbox")).to_have_count(3)
