@@ -175,10 +175,17 @@ def measure(base_url: str, target: Target, prepared: dict[str, object], args: ar
         client.headers["Cookie"] = f"{prepared['cookie_name']}={prepared['session_key']}"
     url = base_url + path
 
-    def get() -> requests.Response:
-        return client.get(url, allow_redirects=False, timeout=args.timeout)
+    def get() -> requests.Response | None:
+        """The response, or None when it took longer than ``--timeout`` (counted as an error)."""
+        try:
+            return client.get(url, allow_redirects=False, timeout=args.timeout)
+        except requests.Timeout:
+            return None
 
     probe = get()
+    if probe is None:
+        figures.note = f"skipped: the probe request took over {args.timeout:.0f} s"
+        return figures
     if probe.status_code == 404:
         bare = client.get(base_url + urlsplit(path).path, allow_redirects=False, timeout=args.timeout)
         if bare.status_code == 200:
@@ -198,7 +205,7 @@ def measure(base_url: str, target: Target, prepared: dict[str, object], args: ar
         started = time.perf_counter()
         response = get()
         elapsed = time.perf_counter() - started
-        if response.status_code != 200:
+        if response is None or response.status_code != 200:
             figures.errors += 1
         figures.samples.append(elapsed)
         if time.monotonic() > deadline:
