@@ -82,7 +82,7 @@ def test_seed_demo_creates_one_persona_per_role(dev_settings: Any) -> None:
 def test_seed_demo_writes_the_audit_trail_as_the_command(dev_settings: Any) -> None:
     run("seed_demo")
     alice = User.objects.get(email="admin_alice@demo.rampart.test")
-    entry = LogEntry.objects.filter(object_pk=str(alice.pk), action=LogEntry.Action.CREATE).get()
+    entry = LogEntry.objects.get_for_object(alice).filter(action=LogEntry.Action.CREATE).get()
     assert entry.actor_id is None
     assert entry.additional_data["via"] == "command:seed_demo"
 
