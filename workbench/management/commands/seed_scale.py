@@ -1,5 +1,6 @@
-"""Bulk data for benchmarks: ``--factor N`` gives N*100 users, N*1000 audit-trail
-entries, N*200 job runs, plus whatever each app's ``seed.py`` registers.
+"""Bulk data for benchmarks: ``--factor N`` gives N*100 users, N*20,000 audit-trail
+entries, N*200 job runs, and from governance N*1,000 requirements, N*300 controls,
+N*2,000 control tests, N*200 risks and N*100 assets (factor 10: the benchmark's sizes).
 
 Seeders top up to their target, so a second run with the same factor adds nothing.
 Each seeder runs in its own transaction, under the ``command:seed_scale`` actor.
@@ -19,7 +20,10 @@ from workbench.seeding import SeedContext, scale_seeders
 
 
 class Command(BaseCommand):
-    help = "Create bulk data for benchmarks: N*100 users, N*1000 audit-trail entries, N*200 job runs."
+    help = (
+        "Create bulk data for benchmarks: N*100 users, N*20,000 audit-trail entries, N*200 job runs, "
+        "N*1,000 requirements, N*300 controls, N*2,000 control tests, N*200 risks, N*100 assets."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--factor", type=int, default=1, help="Size multiplier (1 to 1000).")
