@@ -67,6 +67,7 @@ class Console:
     def __init__(self) -> None:
         self.messages: list[str] = []
         self.failed_requests: list[str] = []
+        self.refused: list[str] = []  # every response of 400 or more, for error messages
 
     def mentioning(self, text: str) -> list[str]:
         return [m for m in self.messages if text.lower() in m.lower()]
@@ -89,6 +90,8 @@ def page(
     page.on("pageerror", lambda exc: console.messages.append(f"pageerror: {exc}"))
 
     def on_response(response: Any) -> None:
+        if response.status >= 400:
+            console.refused.append(f"{response.status} {response.url}")
         if response.status >= 400 and "/static/" in response.url:
             console.failed_requests.append(f"{response.status} {response.url}")
 

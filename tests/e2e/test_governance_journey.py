@@ -202,11 +202,11 @@ def test_owner_sees_own_controls_and_a_coloured_heat_map(page: Any, live_server:
     expect(page.get_by_text("1 result", exact=True)).to_be_visible()
     assert_page_is_styled_and_clean(page, console)
 
-    response = page.goto(reverse("governance:control_detail", args=[theirs.pk]))
+    theirs_url = reverse("governance:control_detail", args=[theirs.pk])
+    response = page.goto(theirs_url)
     assert response is not None
     assert response.status in (403, 404)
     expect(page.get_by_text("CTL-OLGAS")).to_have_count(0)
-    console.messages.clear()  # the browser logs that expected 404 as an error; nothing else may
     response = page.goto(reverse("governance:control_detail", args=[mine.pk]))
     assert response is not None
     assert response.status == 200
@@ -225,7 +225,11 @@ def test_owner_sees_own_controls_and_a_coloured_heat_map(page: Any, live_server:
     assert len(colours) == 4, colours
     assert_page_is_styled_and_clean(page, console)
     _shot(page, "journey-heatmap-owner.png")
-    assert [m for m in console.messages if m.startswith("error")] == [], console.messages
+    # The only refusal, and so the only console error, is the other owner's control above
+    # (the browser logs it asynchronously, so it is accounted for here rather than cleared).
+    assert [r for r in console.refused if not r.endswith(theirs_url)] == [], console.refused
+    errors = [m for m in console.messages if m.startswith("error")]
+    assert all("Failed to load resource" in m for m in errors) and len(errors) <= 1, errors
 
     busy = heat.locator("td.heat-cell:not(.heat-empty) a").filter(has_text=re.compile(r"^2$"))
     expect(busy).to_have_count(1)
