@@ -17,7 +17,7 @@ Rules of this API:
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -30,16 +30,13 @@ from rest_framework.response import Response
 
 from access import services
 from access.api_auth import HashedTokenAuthentication
+from access.api_input import caller as _caller
+from access.api_input import validated as _valid
 from access.api_permissions import HasRequiredPerm, IsOwner, IsSignedIn
 from access.api_selectors import own_api_tokens, users_for_api
 from access.models import ApiToken, Role, User
 from access.selectors import MANAGE_USERS, mfa_state
 from workbench.api import SingleObjectSchema, router
-
-
-def _caller(request: Request) -> User:
-    """The signed-in user (permission classes have already refused anonymous callers)."""
-    return cast(User, request.user)
 
 
 def _roles_field(**kwargs: Any) -> serializers.ListField:
@@ -130,13 +127,6 @@ class UserInviteInput(serializers.Serializer[Any]):
 
 class UserRolesInput(serializers.Serializer[Any]):
     roles = _roles_field(allow_empty=False, max_length=len(Role.choices))
-
-
-def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> dict[str, Any]:
-    """Validated input, or a 400 naming each wrong field."""
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 # --- Views ---

@@ -16,7 +16,7 @@ and changes through ``governance.services.controls``, the same ones the pages us
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -27,6 +27,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from access.api_input import caller as _caller
+from access.api_input import validated as _valid
 from access.api_permissions import IsSignedIn, ModelPerms
 from access.models import User
 from governance.models import Control, ControlTest, Framework, Frequency, Outcome, Requirement
@@ -36,16 +38,6 @@ from governance.services import controls as services
 from governance.views.controls import CONTROL_LIST, TEST_LIST, soa_status
 from workbench.api import router
 from workbench.listing import ListSpec, filter_queryset
-
-
-def _caller(request: Request) -> User:
-    return cast(User, request.user)
-
-
-def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any, **kwargs: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _list_parameters(spec: ListSpec) -> list[OpenApiParameter]:

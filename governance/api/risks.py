@@ -13,7 +13,7 @@ changes through ``governance.services``, the same ones the pages use.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -24,6 +24,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from access.api_input import caller as _caller
+from access.api_input import validated as _valid
 from access.api_permissions import IsSignedIn, ModelPerms
 from access.models import User
 from governance.models import Asset, ComplianceException, Control, ControlTest, Finding, Requirement, Risk
@@ -40,16 +42,6 @@ from workbench.api import SingleObjectSchema, router
 from workbench.listing import ListSpec, filter_queryset
 
 USE_RISKS = "governance.view_riskmatrix"
-
-
-def _caller(request: Request) -> User:
-    return cast(User, request.user)
-
-
-def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any, **kwargs: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _parameters(spec: ListSpec | None, filters: list[tuple[str, str]], sorts: list[str]) -> list[OpenApiParameter]:
