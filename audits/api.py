@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from access.api_permissions import HasRequiredPerm
 from audits.models import LogEntry
+from audits.pagination import TrailPageNumberPagination
 from audits.selectors import (
     ACTION_LABELS,
     ACTION_NAMES,
@@ -109,6 +110,7 @@ class AuditEntryViewSet(viewsets.GenericViewSet[LogEntry]):
     permission_classes = [HasRequiredPerm]
     required_perm = VIEW_AUDIT_TRAIL
     queryset = LogEntry.objects.none()
+    pagination_class = TrailPageNumberPagination
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self) -> Any:
@@ -117,7 +119,10 @@ class AuditEntryViewSet(viewsets.GenericViewSet[LogEntry]):
     def list(self, request: Request) -> Response:
         filters = AuditEntryFilterInput(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
-        page = self.paginate_queryset(entries_visible_to(request.user, filters.to_filters()))
+        wanted = filters.to_filters()
+        if isinstance(self.paginator, TrailPageNumberPagination):
+            self.paginator.whole_trail = wanted.is_empty
+        page = self.paginate_queryset(entries_visible_to(request.user, wanted))
         return self.get_paginated_response(AuditEntryOutput(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:

@@ -38,6 +38,11 @@ class TrailFilters:
     date_from: date | None = None
     date_to: date | None = None
 
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing narrows the trail (the whole chain is listed)."""
+        return self == TrailFilters()
+
 
 def can_view_audit_trail(user: Any) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active and user.has_perm(VIEW_AUDIT_TRAIL))

@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from audits.forms import TrailFilterForm
+from audits.pagination import trail_paginator
 from audits.selectors import VIEW_AUDIT_TRAIL, TrailFilters, entries_visible_to
-from workbench.pagination import DeferredPaginator
 
 PAGE_SIZE = 50
 CSV_COLUMNS = [
@@ -47,10 +47,12 @@ def _filter_form(request: HttpRequest) -> TrailFilterForm:
 def trail(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
     valid = not form.is_bound or form.is_valid()
-    entries = entries_visible_to(request.user, form.to_filters() if form.is_bound and valid else TrailFilters())
+    filters = form.to_filters() if form.is_bound and valid else TrailFilters()
+    entries = entries_visible_to(request.user, filters)
     if not valid:
         entries = entries.none()
-    page = DeferredPaginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = trail_paginator(entries, PAGE_SIZE, whole_trail=valid and filters.is_empty)
+    page = paginator.get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "filtered": form.is_bound, "valid": valid}
     return render(request, "audits/trail.html", context)
 
