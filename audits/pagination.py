@@ -30,6 +30,7 @@ class ChainPaginator(DeferredPaginator):
 
     def __init__(self, object_list: QuerySet[Any], per_page: int | str, **kwargs: Any) -> None:
         super().__init__(object_list, per_page, **kwargs)
+        self.entries = object_list
         self.orphans = 0  # a page is exactly a range of sequence numbers
 
     @cached_property
@@ -44,7 +45,7 @@ class ChainPaginator(DeferredPaginator):
         number = self.validate_number(number)
         top = self.head_sequence - (number - 1) * self.per_page
         bottom = max(top - self.per_page, 0)
-        rows = self.object_list.filter(sequence__gt=bottom, sequence__lte=top)
+        rows = self.entries.filter(sequence__gt=bottom, sequence__lte=top)
         return Page(rows, number, self)
 
 
