@@ -1,7 +1,9 @@
-"""Pages of the scheduler: run history, one run (with live status), jobs and their schedules."""
+"""Pages of the scheduler: run history, one run (with live status), jobs and their schedules,
+and the progress page of an on-demand task (an import) for the person who queued it."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -35,6 +37,37 @@ def _run_or_404(request: HttpRequest, run_id: int) -> JobRun:
         return selectors.job_run_for(request.user, run_id=run_id)
     except NotFoundError as exc:
         raise Http404(str(exc)) from exc
+
+
+def _progress_context(request: HttpRequest, run_id: int) -> dict[str, Any]:
+    """The run (theirs, or any for holders of the view permission; others get a 404) and its task."""
+    try:
+        run = selectors.task_run_for(request.user, run_id=run_id)
+    except NotFoundError as exc:
+        raise Http404(str(exc)) from exc
+    job = get_job(run.job_id)
+    return {
+        "run": run,
+        "title": job.label if job else run.job_id,
+        "result_template": job.result_template if job and run.result else "",
+        "scheduler_missing": selectors.scheduler_missing_for(run),
+        "can_view_runs": request.user.has_perm(VIEW_PERM),
+        "stall_seconds": selectors.STALL_SECONDS,
+    }
+
+
+@login_required
+@require_GET
+def task_progress(request: HttpRequest, run_id: int) -> HttpResponse:
+    """Progress of a queued task, then its result; the panel polls itself while the run is not finished."""
+    return render(request, "workbench/jobs/task_progress.html", _progress_context(request, run_id))
+
+
+@login_required
+@require_GET
+def task_progress_status(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The progress panel alone; htmx polls it every second while the run is queued or running."""
+    return render(request, "workbench/jobs/_task_progress.html", _progress_context(request, run_id))
 
 
 @login_required
@@ -104,7 +137,7 @@ def job_run_now(request: HttpRequest, job_id: str) -> HttpResponse:
 def job_schedule_edit(request: HttpRequest, job_id: str) -> HttpResponse:
     _require(request, VIEW_PERM, SCHEDULE_PERM)
     job = get_job(job_id)
-    if job is None:
+    if job is None or job.on_demand:
         raise Http404("There is no such job.")
     schedule = JobSchedule.objects.filter(job_id=job_id).first()
     source = schedule or job

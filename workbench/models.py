@@ -48,6 +48,7 @@ class JobRun(models.Model):
         SCHEDULE = "schedule", "Schedule"
         MANUAL = "manual", "Run now"
         COMMAND = "command", "Command line"
+        TASK = "task", "Requested"
 
     job_id = models.CharField(max_length=100, db_index=True)
     trigger = models.CharField(max_length=16, choices=Trigger.choices)
@@ -61,6 +62,15 @@ class JobRun(models.Model):
     worker = models.CharField(max_length=200, blank=True)
     output = models.TextField(blank=True)
     error = models.TextField(blank=True)
+    # On-demand tasks: what to work on (private to the scheduler; never shown by the API) ...
+    params = models.JSONField(default=dict, blank=True)
+    # ... how far the run got (written by ``workbench.tasks.report_progress``, outside transactions) ...
+    progress_phase = models.CharField(max_length=200, blank=True)
+    progress_done = models.PositiveIntegerField(null=True, blank=True)
+    progress_total = models.PositiveIntegerField(null=True, blank=True)
+    progress_at = models.DateTimeField(null=True, blank=True)
+    # ... and what it produced, for the page that shows the outcome (e.g. an import report or its errors).
+    result = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-queued_at", "-pk"]
@@ -68,6 +78,17 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id} {self.status} at {self.queued_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def progress_percent(self) -> int | None:
+        """Share of the work done, when the task said how much there is."""
+        if self.progress_total and self.progress_done is not None:
+            return min(100, round(100 * self.progress_done / self.progress_total))
+        return None
 
     @property
     def duration_seconds(self) -> float | None:

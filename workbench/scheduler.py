@@ -13,6 +13,14 @@ lease, so a job that takes longer than ``SCHEDULER_LEASE_SECONDS`` keeps it.
 Scheduled firing is also idempotent across processes: under the lease, a scheduled
 fire first checks in the run history that the slot is really due, so a second process
 whose trigger fires a moment later does not run the job again.
+
+On-demand tasks (``@task``: an import, an evidence pack) are queued runs with
+parameters. The scheduler claims queued runs every ``QUEUE_POLL_SECONDS`` (not only
+at the slower schedule poll), so a person watching a progress page waits a moment,
+not a poll interval. Each task run takes a lease of its own (``<task id>#<run id>``):
+two imports of different files may run side by side, and the lease row is deleted
+after the run. Every poll also renews the scheduler's heartbeat (a lease row named
+``HEARTBEAT_ID``), so a page can tell a person when no scheduler is running.
 """
 
 from __future__ import annotations
@@ -31,18 +39,24 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connection
-from django.db.models import Max, Q
+from django.db.models import CharField, Max, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from access.actor import acting
-from workbench.jobs_registry import discover, get_job
+from workbench.jobs_registry import Job, get_job, scheduled_jobs
 from workbench.models import JobLease, JobRun, JobSchedule
+from workbench.tasks import TaskError, TaskOutcome
 
 log = logging.getLogger(__name__)
 
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 JOB_PREFIX = "job:"  # APScheduler ids of scheduled jobs; others are internal
 POLL_JOB_ID = "rampart:poll"
+QUEUE_JOB_ID = "rampart:queue"
+QUEUE_POLL_SECONDS = 1  # how often queued runs (a person is waiting on them) are claimed
+HEARTBEAT_ID = "rampart:scheduler"  # a lease row every live scheduler renews at each poll
+TASK_LEASE_SEPARATOR = "#"
 DUE_TOLERANCE = timedelta(seconds=2)  # a trigger may fire this much before the history says it is due
 MAX_TEXT = 200_000  # characters of output / error kept per run
 
@@ -147,7 +161,31 @@ def renew_lease(job_id: str, holder: str) -> bool:
 
 
 def release_lease(job_id: str, holder: str) -> None:
+    if TASK_LEASE_SEPARATOR in job_id:  # a task run's own lease is never taken again
+        JobLease.objects.filter(job_id=job_id, holder=holder).delete()
+        return
     JobLease.objects.filter(job_id=job_id, holder=holder).update(holder="", expires_at=None)
+
+
+def lease_key(run: JobRun, job: Job | None) -> str:
+    """The lease a run takes: the job's own, or one per run for on-demand tasks."""
+    if job is not None and job.on_demand:
+        return f"{run.job_id}{TASK_LEASE_SEPARATOR}{run.pk}"
+    return run.job_id
+
+
+def beat() -> None:
+    """Say that a scheduler is alive, for a little longer than until its next poll."""
+    expires = timezone.now() + timedelta(seconds=2 * settings.SCHEDULER_POLL_SECONDS + 10)
+    if JobLease.objects.filter(job_id=HEARTBEAT_ID).update(holder=WORKER_ID, expires_at=expires):
+        return
+    with contextlib.suppress(IntegrityError):
+        JobLease.objects.create(job_id=HEARTBEAT_ID, holder=WORKER_ID, expires_at=expires)
+
+
+def scheduler_is_alive() -> bool:
+    """Whether some scheduler process polled recently."""
+    return JobLease.objects.filter(job_id=HEARTBEAT_ID, expires_at__gte=timezone.now()).exists()
 
 
 class _LeaseKeeper(threading.Thread):
@@ -206,25 +244,30 @@ def _skip(run: JobRun) -> JobRun:
     )
 
 
-def _run_holding_lease(run: JobRun, holder: str) -> JobRun:
-    """Run the job body of ``run`` while ``holder`` holds its lease; record the outcome."""
+def _run_holding_lease(run: JobRun, holder: str, key: str | None = None) -> JobRun:
+    """Run the job body of ``run`` while ``holder`` holds its lease (``key``); record the outcome."""
     started = timezone.now()
     JobRun.objects.filter(pk=run.pk).update(status=JobRun.Status.RUNNING, started_at=started, worker=WORKER_ID)
     run.status, run.started_at, run.worker = JobRun.Status.RUNNING, started, WORKER_ID
     job = get_job(run.job_id)
     if job is None:
         return _finish(run, status=JobRun.Status.FAILED, error=f"No job is registered with the id {run.job_id!r}.")
-    keeper = _LeaseKeeper(run.job_id, holder)
+    keeper = _LeaseKeeper(key or run.job_id, holder)
     keeper.start()
     try:
         with acting(run.requested_by, via=f"job:{run.job_id}", run_id=run.pk):
             output = job.func(run)
+    except TaskError as exc:
+        log.info("Task %s (run %s) failed: %s", run.job_id, run.pk, exc.message)
+        return _finish(run, status=JobRun.Status.FAILED, error=exc.message[:MAX_TEXT], result=exc.result)
     except Exception:
         log.exception("Job %s (run %s) failed.", run.job_id, run.pk)
         return _finish(run, status=JobRun.Status.FAILED, error=traceback.format_exc()[-MAX_TEXT:])
     finally:
         keeper.done.set()
         keeper.join()
+    if isinstance(output, TaskOutcome):
+        return _finish(run, status=JobRun.Status.SUCCEEDED, output=output.output[:MAX_TEXT], result=output.result)
     return _finish(run, status=JobRun.Status.SUCCEEDED, output=str(output or "")[:MAX_TEXT])
 
 
@@ -232,13 +275,14 @@ def execute_run(run: JobRun) -> JobRun:
     """Execute one recorded run: take the lease, run the job, record the outcome, release."""
     _refresh_connection()
     holder = new_holder()
+    key = lease_key(run, get_job(run.job_id))
     try:
-        if not acquire_lease(run.job_id, holder):
+        if not acquire_lease(key, holder):
             return _skip(run)
         try:
-            return _run_holding_lease(run, holder)
+            return _run_holding_lease(run, holder, key)
         finally:
-            release_lease(run.job_id, holder)
+            release_lease(key, holder)
     finally:
         _refresh_connection()
 
@@ -268,7 +312,7 @@ def fire_scheduled(job_id: str) -> JobRun | None:
     _refresh_connection()
     try:
         schedule = JobSchedule.objects.filter(job_id=job_id, enabled=True).first()
-        if schedule is None or get_job(job_id) is None:
+        if schedule is None or job_id not in scheduled_jobs():
             return None
         holder = new_holder()
         if not acquire_lease(job_id, holder):
@@ -292,7 +336,7 @@ def fire_scheduled(job_id: str) -> JobRun | None:
 
 def run_due_jobs() -> list[JobRun]:
     """Fire every enabled schedule whose slot is due (catch-up after downtime, and ``--once``)."""
-    registered = discover()
+    registered = scheduled_jobs()
     runs = []
     for schedule in JobSchedule.objects.filter(enabled=True, job_id__in=list(registered)):
         try:
@@ -333,9 +377,12 @@ def reap_lost_runs() -> int:
     """Mark FAILED the runs left RUNNING by a worker that died (its lease ran out long ago)."""
     cutoff = timezone.now() - timedelta(seconds=2 * settings.SCHEDULER_LEASE_SECONDS)
     live = JobLease.objects.exclude(holder="").filter(expires_at__gte=timezone.now()).values("job_id")
+    task_key = Concat("job_id", Value(TASK_LEASE_SEPARATOR), Cast("pk", CharField()), output_field=CharField())
     return (
         JobRun.objects.filter(status=JobRun.Status.RUNNING, started_at__lt=cutoff)
+        .annotate(task_lease=task_key)
         .exclude(job_id__in=live)
+        .exclude(task_lease__in=live)
         .update(
             status=JobRun.Status.FAILED,
             finished_at=timezone.now(),
@@ -364,7 +411,7 @@ def sync_schedules(scheduler: Any) -> SyncReport:
     from workbench.services import ensure_default_schedules
 
     _refresh_connection()
-    registered = discover()
+    registered = scheduled_jobs()
     ensure_default_schedules()
     report = SyncReport()
     wanted: dict[str, Any] = {}
@@ -401,14 +448,25 @@ def sync_schedules(scheduler: Any) -> SyncReport:
 
 
 def poll(scheduler: Any) -> None:
-    """Every poll interval: re-read schedules, reap lost runs, hand queued runs to the pool."""
+    """Every poll interval: say it is alive, re-read schedules, reap lost runs, dispatch queued runs."""
     try:
+        beat()
         sync_schedules(scheduler)
         reap_lost_runs()
+    except Exception:
+        log.exception("Scheduler poll failed; retrying at the next poll.")
+    finally:
+        _refresh_connection()
+    dispatch_queued(scheduler)
+
+
+def dispatch_queued(scheduler: Any) -> None:
+    """Claim queued runs and hand them to the pool (every ``QUEUE_POLL_SECONDS``)."""
+    try:
         for run in claim_queued_runs():
             scheduler.add_job(execute_run_by_id, args=[run.pk], id=f"run:{run.pk}", misfire_grace_time=None)
     except Exception:
-        log.exception("Scheduler poll failed; retrying at the next poll.")
+        log.exception("Claiming queued runs failed; retrying in a moment.")
     finally:
         _refresh_connection()
 
@@ -433,6 +491,15 @@ def run_forever(stop: threading.Event, *, echo: Callable[[str], None] = log.info
         seconds=settings.SCHEDULER_POLL_SECONDS,
         id=POLL_JOB_ID,
         next_run_time=datetime.now(UTC),
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        dispatch_queued,
+        "interval",
+        args=[scheduler],
+        seconds=QUEUE_POLL_SECONDS,
+        id=QUEUE_JOB_ID,
         max_instances=1,
         coalesce=True,
     )

@@ -11,11 +11,12 @@ from django.utils import timezone
 
 from access.errors import NotFoundError
 from access.permissions import require_perm
-from workbench.jobs_registry import Job, discover
+from workbench.jobs_registry import Job, discover, scheduled_jobs
 from workbench.models import JobRun, JobSchedule
-from workbench.scheduler import next_due_at
+from workbench.scheduler import next_due_at, scheduler_is_alive
 
 VIEW_PERM = "access.view_job_runs"
+STALL_SECONDS = 5  # a run queued this long with no live scheduler: tell the person why it waits
 
 
 def job_runs_visible_to(user: Any, *, job_id: str = "", status: str = "") -> QuerySet[JobRun]:
@@ -33,6 +34,31 @@ def job_run_for(user: Any, *, run_id: int) -> JobRun:
     run = job_runs_visible_to(user).filter(pk=run_id).first()
     if run is None:
         raise NotFoundError("There is no such job run.")
+    return run
+
+
+def own_or_visible_runs(user: Any) -> QuerySet[JobRun]:
+    """Every run for holders of the view permission; otherwise only the runs the user queued."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return JobRun.objects.none()
+    runs = JobRun.objects.select_related("requested_by")
+    return runs if user.has_perm(VIEW_PERM) else runs.filter(requested_by=user)
+
+
+def scheduler_missing_for(run: JobRun) -> bool:
+    """Whether ``run`` has waited a few seconds in the queue while no scheduler is running."""
+    if run.status != JobRun.Status.QUEUED:
+        return False
+    if (timezone.now() - run.queued_at).total_seconds() < STALL_SECONDS:
+        return False
+    return not scheduler_is_alive()
+
+
+def task_run_for(user: Any, *, run_id: int) -> JobRun:
+    """A run for its progress page: the person who queued it, or anyone who may read runs."""
+    run = own_or_visible_runs(user).filter(pk=run_id).first()
+    if run is None:
+        raise NotFoundError("There is no such run.")
     return run
 
 
@@ -65,9 +91,9 @@ class JobOverview:
 
 
 def jobs_overview_for(user: Any) -> list[JobOverview]:
-    """Every registered job with its schedule, last run and next due time (three queries)."""
+    """Every scheduled job with its schedule, last run and next due time (three queries)."""
     require_perm(user, VIEW_PERM)
-    jobs = discover()
+    jobs = scheduled_jobs()
     schedules = {s.job_id: s for s in JobSchedule.objects.filter(job_id__in=list(jobs))}
     latest = JobRun.objects.values("job_id").annotate(last_pk=Max("pk")).values("last_pk")
     last_runs = {r.job_id: r for r in JobRun.objects.select_related("requested_by").filter(pk__in=latest)}

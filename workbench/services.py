@@ -1,4 +1,4 @@
-"""Write side of the scheduler: queue a run, edit a schedule, create default schedules."""
+"""Write side of the scheduler: queue a run or a task, edit a schedule, create default schedules."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.db import transaction
 
 from access.errors import DomainError, NotFoundError
 from access.permissions import require_perm
-from workbench.jobs_registry import Job, discover, get_job
+from workbench.jobs_registry import Job, get_job, scheduled_jobs
 from workbench.models import JobRun, JobSchedule
 from workbench.scheduler import cron_trigger
 
@@ -18,10 +18,27 @@ MAX_INTERVAL_SECONDS = 31 * 24 * 3600
 
 
 def _registered(job_id: str) -> Job:
+    """A scheduled job (on-demand tasks have no schedule and cannot be run without parameters)."""
     job = get_job(job_id)
-    if job is None:
+    if job is None or job.on_demand:
         raise NotFoundError(f"There is no job with the id {job_id!r}.")
     return job
+
+
+@transaction.atomic
+def queue_task(*, actor: Any, task_id: str, params: dict[str, Any]) -> JobRun:
+    """Queue a run of the on-demand task ``task_id`` with ``params``, on behalf of ``actor``.
+
+    The task names the permission needed to queue it; the run is done as ``actor`` (the
+    audit trail names them) and its progress page is theirs to watch.
+    """
+    task = get_job(task_id)
+    if task is None or not task.on_demand:
+        raise NotFoundError(f"There is no task with the id {task_id!r}.")
+    require_perm(actor, task.perm)
+    return JobRun.objects.create(
+        job_id=task_id, trigger=JobRun.Trigger.TASK, status=JobRun.Status.QUEUED, requested_by=actor, params=params
+    )
 
 
 @transaction.atomic
@@ -85,7 +102,7 @@ def ensure_default_schedules() -> int:
 
     Idempotent and safe to call from several processes at once. Returns how many it made.
     """
-    jobs = discover()
+    jobs = scheduled_jobs()
     existing = set(JobSchedule.objects.filter(job_id__in=list(jobs)).values_list("job_id", flat=True))
     created = 0
     for job in (j for j in jobs.values() if j.job_id not in existing):

@@ -22,11 +22,28 @@ def _api_run(personas: Any) -> dict[str, Any]:
     return {"pk": _run(personas)["run_id"]}
 
 
+def _employees_task(personas: Any) -> dict[str, Any]:
+    """A task run queued by Emil, who may not read job runs: he sees his own progress page."""
+    run = JobRun.objects.create(
+        job_id="governance.import_framework",
+        trigger=JobRun.Trigger.TASK,
+        status=JobRun.Status.QUEUED,
+        requested_by=personas["employee_emil"],
+    )
+    return {"run_id": run.pk}
+
+
+# The progress page of a task: whoever queued it and the job-run viewers; others get 404.
+PROGRESS_READERS = VIEWERS | roles("employee_emil")
+
+
 ROUTES = [
     Route("workbench:job_list", VIEWERS),
     Route("workbench:job_runs", VIEWERS),
     Route("workbench:job_run_detail", VIEWERS, kwargs=_run),
     Route("workbench:job_run_status", VIEWERS, kwargs=_run, note="htmx partial polled on the run page"),
+    Route("workbench:task_progress", PROGRESS_READERS, kwargs=_employees_task, denied=(404,)),
+    Route("workbench:task_progress_status", PROGRESS_READERS, kwargs=_employees_task, denied=(404,)),
     Route("workbench:job_run_now", RUNNERS, kwargs=lambda p: {"job_id": JOB}, method="post", ok=302),
     Route("workbench:job_schedule_edit", EDITORS, kwargs=lambda p: {"job_id": JOB}),
     Route("jobrun-list", VIEWERS, anonymous=API_ANON),
