@@ -142,25 +142,23 @@ class Coverage:
         return self.applicable - self.covered
 
 
-def _count_per_framework(requirements: QuerySet[Requirement]) -> Coalesce:
-    counts = (
-        requirements.filter(framework_id=OuterRef("pk"))
+def coverage_by_framework(user: Any) -> list[Coverage]:
+    """Applicable and covered requirement counts per framework ``user`` may see (two queries).
+
+    One pass over the in-scope requirements grouped by framework counts both figures;
+    a count per framework (two correlated sub-selects each) read the requirements twice
+    per framework.
+    """
+    counts = {
+        row["framework_id"]: row
+        for row in in_scope_requirements()
         .order_by()
         .values("framework_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
-
-
-def coverage_by_framework(user: Any) -> list[Coverage]:
-    """Applicable and covered requirement counts per framework ``user`` may see (one query)."""
-    in_scope = in_scope_requirements()
-    frameworks = scoped(user, Framework.objects.all(), "view").annotate(
-        applicable_count=_count_per_framework(in_scope),
-        covered_count=_count_per_framework(in_scope.filter(_passing_control())),
-    )
-    return [Coverage(f, f.applicable_count, f.covered_count) for f in frameworks.order_by("name", "pk")]
+        .annotate(applicable=Count("pk"), covered=Count("pk", filter=_passing_control()))
+    }
+    frameworks = scoped(user, Framework.objects.all(), "view").order_by("name", "pk")
+    empty = {"applicable": 0, "covered": 0}
+    return [Coverage(f, counts.get(f.pk, empty)["applicable"], counts.get(f.pk, empty)["covered"]) for f in frameworks]
 
 
 # --- Statement of Applicability ---
