@@ -46,6 +46,14 @@ class Framework(TimeStamped):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
     imported_at = models.DateTimeField(null=True, blank=True)
     imported_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_frameworks",
+        help_text="Accountable for meeting this framework.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -70,6 +78,14 @@ class Requirement(TimeStamped):
     applicable = models.BooleanField(default=True)
     justification = models.TextField(blank=True, help_text="Why it does not apply (required when not applicable).")
     removed_at = models.DateTimeField(null=True, blank=True, help_text="Set when a re-import no longer has it.")
+    owner = models.ForeignKey(
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_requirements",
+        help_text="Responsible for meeting this requirement.",
+    )
 
     class Meta:
         ordering = ["framework", "order"]
@@ -173,6 +189,14 @@ class ControlTest(TimeStamped):
     performed_on = models.DateField(null=True, blank=True)
     result = models.CharField(max_length=10, choices=Outcome.choices, blank=True, db_index=True)
     tester = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    assignee = models.ForeignKey(
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_control_tests",
+        help_text="Who is to perform this test (the control's owner when nobody is assigned).",
+    )
     notes = models.TextField(blank=True)
     # Evidence until the audits app provides evidence records (which will point here by FK).
     evidence_reference = models.CharField(max_length=500, blank=True, help_text="Link or location of the evidence.")
@@ -363,6 +387,14 @@ class ComplianceException(TimeStamped):
     reason = models.TextField()
     compensating_measures = models.TextField(blank=True)
     requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_exceptions",
+        help_text="Responsible for the exception and its compensating measures until it ends.",
+    )
     approver = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True, help_text="Why it was approved, rejected or revoked.")

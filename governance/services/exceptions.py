@@ -74,6 +74,7 @@ def request_exception(
         requirement=requirement,
         control=control,
         requested_by=actor,
+        owner=actor,
         expires_on=ends,
     )
     exception.full_clean()

@@ -1,0 +1,70 @@
+"""Who answers for what: one owner (or assignee) given to many frameworks, requirements,
+planned control tests or exceptions at once, e.g. when someone leaves or a team is reorganised.
+
+Controls, risks and assets have their own owner services, because their owners also gain
+object permissions; the owners here are named responsibility, shown and filtered on, and
+need no permission of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from access.permissions import require_perm
+from governance.models import ComplianceException, ControlTest, Framework, Requirement
+
+
+@dataclass(frozen=True)
+class OwnedKind:
+    model: type[models.Model]
+    field: str  # the foreign key to the user
+    perm: str  # needed to give these objects an owner
+    noun: str  # plural, for messages
+
+
+FRAMEWORKS = OwnedKind(Framework, "owner", "governance.change_framework", "frameworks")
+REQUIREMENTS = OwnedKind(Requirement, "owner", "governance.change_requirement", "requirements")
+CONTROL_TESTS = OwnedKind(ControlTest, "assignee", "governance.change_controltest", "control tests")
+EXCEPTIONS = OwnedKind(ComplianceException, "owner", "governance.change_complianceexception", "exceptions")
+
+
+def check_person(field: str, person: Any) -> None:
+    """Only an active user can answer for something."""
+    if person is not None and not person.is_active:
+        raise ValidationError({field: "This user is deactivated; choose an active user."})
+
+
+def _refuse_performed_tests(tests: list[Any]) -> None:
+    done = [test for test in tests if test.result or test.performed_on]
+    if done:
+        named = ", ".join(f"{t.control.ref} of {t.performed_on or t.due_date}" for t in done[:5])
+        more = f" and {len(done) - 5} more" if len(done) > 5 else ""
+        raise ValidationError(
+            {"ids": f"Only planned tests can be assigned; these were already performed: {named}{more}."}
+        )
+
+
+@transaction.atomic
+def bulk_assign(*, actor: Any, kind: OwnedKind, objects: Iterable[Any], person: Any) -> int:
+    """Give every object the same owner (``None`` clears it); returns how many changed. All or nothing.
+
+    Each object is saved on its own so the audit trail has an entry per change.
+    """
+    require_perm(actor, kind.perm)
+    check_person(kind.field, person)
+    rows = list(objects)
+    if kind is CONTROL_TESTS:
+        _refuse_performed_tests(rows)
+    wanted = getattr(person, "pk", None)
+    changed = 0
+    for row in rows:
+        if getattr(row, f"{kind.field}_id") != wanted:
+            setattr(row, kind.field, person)
+            row.save(update_fields=[kind.field, "updated_at"])
+            changed += 1
+    return changed

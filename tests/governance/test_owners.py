@@ -1,0 +1,121 @@
+"""One owner (or assignee) for many frameworks, requirements, planned tests or exceptions at once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from access.actor import acting
+from access.errors import PermissionDeniedError
+from audits.models import LogEntry
+from governance.models import ComplianceException, Control, ControlTest, Framework, Requirement
+from governance.services import owners
+from governance.services.exceptions import request_exception
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def frameworks(db: Any) -> list[Framework]:
+    return [Framework.objects.create(key=f"fw-{i}", name=f"Framework {i}") for i in range(3)]
+
+
+@pytest.fixture
+def requirements(frameworks: list[Framework]) -> list[Requirement]:
+    return [Requirement.objects.create(framework=frameworks[0], ref_id=f"R-{i}", title=f"Rule {i}") for i in range(3)]
+
+
+@pytest.fixture
+def tests_of_a_control(db: Any) -> list[ControlTest]:
+    control = Control.objects.create(ref="CTL-T", title="Tested control")
+    today = timezone.localdate()
+    return [ControlTest.objects.create(control=control, due_date=today + timedelta(days=i)) for i in range(3)]
+
+
+def entries_about(model: Any) -> int:
+    return LogEntry.objects.filter(content_type__model=model._meta.model_name, action=LogEntry.Action.UPDATE).count()
+
+
+@pytest.mark.parametrize(
+    ("kind", "fixture"),
+    [
+        (owners.FRAMEWORKS, "frameworks"),
+        (owners.REQUIREMENTS, "requirements"),
+        (owners.CONTROL_TESTS, "tests_of_a_control"),
+    ],
+)
+def test_one_owner_for_many_with_an_entry_each(request: Any, personas: Any, kind: Any, fixture: str) -> None:
+    rows = request.getfixturevalue(fixture)
+    omar = personas["owner_omar"]
+    before = entries_about(kind.model)
+    with acting(personas["officer_olga"], via="test"):
+        changed = owners.bulk_assign(actor=personas["officer_olga"], kind=kind, objects=rows[:2], person=omar)
+    assert changed == 2
+    fresh = {row.pk: getattr(row, f"{kind.field}_id") for row in kind.model.objects.all()}
+    assert [fresh[row.pk] for row in rows] == [omar.pk, omar.pk, None]
+    assert entries_about(kind.model) == before + 2
+    entry = LogEntry.objects.filter(content_type__model=kind.model._meta.model_name).order_by("-sequence").first()
+    assert entry is not None and entry.actor_id == personas["officer_olga"].pk
+    # Giving the same owner again changes nothing and writes nothing.
+    assert owners.bulk_assign(actor=personas["officer_olga"], kind=kind, objects=rows[:2], person=omar) == 0
+    assert entries_about(kind.model) == before + 2
+
+
+@pytest.mark.parametrize("persona", ["it_ivan", "owner_omar", "auditor_aude", "employee_emil"])
+def test_only_those_who_may_change_them_assign_owners(personas: Any, frameworks: list[Framework], persona: str) -> None:
+    with pytest.raises(PermissionDeniedError):
+        owners.bulk_assign(actor=personas[persona], kind=owners.FRAMEWORKS, objects=frameworks, person=None)
+    assert not Framework.objects.filter(owner__isnull=False).exists()
+
+
+def test_a_deactivated_user_cannot_be_the_owner(personas: Any, requirements: list[Requirement]) -> None:
+    gone = personas["employee_emil"]
+    gone.is_active = False
+    gone.save()
+    with pytest.raises(ValidationError) as raised:
+        owners.bulk_assign(actor=personas["officer_olga"], kind=owners.REQUIREMENTS, objects=requirements, person=gone)
+    assert "owner" in raised.value.message_dict
+    assert not Requirement.objects.filter(owner__isnull=False).exists()
+
+
+def test_performed_tests_keep_their_tester_and_nothing_is_half_assigned(
+    personas: Any, tests_of_a_control: list[ControlTest]
+) -> None:
+    performed = tests_of_a_control[1]
+    performed.result, performed.performed_on = "pass", timezone.localdate()
+    performed.save()
+    with pytest.raises(ValidationError) as raised:
+        owners.bulk_assign(
+            actor=personas["officer_olga"],
+            kind=owners.CONTROL_TESTS,
+            objects=tests_of_a_control,
+            person=personas["owner_omar"],
+        )
+    assert "already performed" in raised.value.message_dict["ids"][0]
+    assert "CTL-T" in raised.value.message_dict["ids"][0]
+    assert not ControlTest.objects.filter(assignee__isnull=False).exists(), "all or nothing"
+
+
+def test_clearing_the_owner(personas: Any, frameworks: list[Framework]) -> None:
+    olga = personas["officer_olga"]
+    owners.bulk_assign(actor=olga, kind=owners.FRAMEWORKS, objects=frameworks, person=olga)
+    assert owners.bulk_assign(actor=olga, kind=owners.FRAMEWORKS, objects=frameworks[:1], person=None) == 1
+    assert Framework.objects.get(pk=frameworks[0].pk).owner_id is None
+
+
+def test_whoever_requests_an_exception_owns_it_until_reassigned(personas: Any, requirements: list[Requirement]) -> None:
+    omar, olga = personas["owner_omar"], personas["officer_olga"]
+    exception = request_exception(
+        actor=olga,
+        title="Legacy payroll cannot do MFA",
+        reason="Vendor upgrade due next quarter",
+        expires_on=timezone.localdate() + timedelta(days=60),
+        requirement=requirements[0],
+    )
+    assert exception.owner_id == olga.pk
+    owners.bulk_assign(actor=olga, kind=owners.EXCEPTIONS, objects=[exception], person=omar)
+    assert ComplianceException.objects.get(pk=exception.pk).owner_id == omar.pk
