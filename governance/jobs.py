@@ -1,11 +1,17 @@
-"""Scheduled jobs of governance: planned control tests (and, from the risks area, exception expiry)."""
+"""Jobs of governance: planned control tests, exception expiry, and queued framework imports."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from access.errors import DomainError
+from governance.importers import FrameworkImportError
 from governance.services import controls as control_services
-from workbench.jobs_registry import job
+from governance.services import framework_imports
+from governance.services import frameworks as framework_services
+from workbench.jobs_registry import job, task
+from workbench.models import JobRun
+from workbench.tasks import TaskError, TaskOutcome, report_progress
 
 
 @job(
@@ -30,3 +36,46 @@ def expire_exceptions(run: Any) -> str:
     with acting(None, via="job:governance.expire_exceptions"):
         count = expire()
     return f"Expired {count} exception(s)."
+
+
+@task(
+    framework_imports.IMPORT_TASK,
+    description="Import an uploaded framework file (queued from the upload page or the API).",
+    title="Framework import",
+    perm="governance.add_framework",
+    result_template="governance/frameworks/_import_result.html",
+)
+def import_framework(run: JobRun) -> TaskOutcome:
+    """Import the kept upload as the person who queued it; the kept file is deleted afterwards."""
+    path = framework_imports.kept_upload(run.params)
+    try:
+        return _import(run, path.read_bytes() if path.is_file() else None)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _import(run: JobRun, data: bytes | None) -> TaskOutcome:
+    if data is None:
+        raise TaskError("The uploaded file is no longer there (it is deleted after a run); upload it again.")
+    if run.requested_by is None:
+        raise TaskError("Nobody is named as the importer of this run; upload the file again.")
+
+    def progress(phase: str, *, done: int | None = None, total: int | None = None) -> None:
+        report_progress(run, phase, done=done, total=total)
+
+    try:
+        report = framework_services.import_framework(
+            actor=run.requested_by,
+            data=data,
+            filename=str(run.params.get("filename") or ""),
+            fmt=str(run.params.get("format") or "") or None,
+            progress=progress,
+        )
+    except FrameworkImportError as exc:
+        raise TaskError(str(exc), result={"issues": [issue.as_dict() for issue in exc.issues]}) from exc
+    except DomainError as exc:
+        raise TaskError(str(exc)) from exc
+    progress("Done", done=report.total, total=report.total)
+    summary = report.summary()
+    details = {**report.as_dict(), "framework_id": report.framework.pk, "name": report.framework.name}
+    return TaskOutcome(summary, {"report": {**details, "summary": summary}})

@@ -105,3 +105,9 @@ def auditor_aude(personas: Personas) -> User:
 @pytest.fixture
 def employee_emil(personas: Personas) -> User:
     return personas["employee_emil"]
+
+
+@pytest.fixture(autouse=True)
+def _task_files_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Uploads that tests queue (imports) are kept in a temporary folder, never under var/."""
+    settings.TASK_FILES_DIR = str(tmp_path_factory.getbasetemp() / "task-files")

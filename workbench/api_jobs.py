@@ -4,12 +4,16 @@
   Compliance officer, IT administrator), read-only.
 - ``POST /jobs/{job_id}/run/``: holders of ``access.run_jobs``; queues a run (202) that
   the scheduler process picks up, exactly like the "Run now" button.
+- ``GET /job-runs/{id}/`` is also open to the person who queued the run (an import they
+  started, say), so they can follow its progress and read its result; others get 404.
+  A run's parameters are never shown.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -17,7 +21,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from access.api_permissions import HasRequiredPerm
+from access.api_permissions import HasRequiredPerm, IsSignedIn
 from workbench import selectors, services
 from workbench.api import router
 from workbench.models import JobRun
@@ -28,6 +32,14 @@ RUN_PERM = "access.run_jobs"
 
 
 # --- Serializers ---
+
+
+class ProgressOutput(serializers.Serializer[Any]):
+    phase = serializers.CharField(source="progress_phase", help_text="What the run is doing, in words.")
+    done = serializers.IntegerField(source="progress_done", allow_null=True)
+    total = serializers.IntegerField(source="progress_total", allow_null=True)
+    percent = serializers.IntegerField(source="progress_percent", allow_null=True)
+    updated_at = serializers.DateTimeField(source="progress_at", allow_null=True)
 
 
 class JobRunOutput(serializers.Serializer[Any]):
@@ -42,7 +54,25 @@ class JobRunOutput(serializers.Serializer[Any]):
     duration_seconds = serializers.FloatField(allow_null=True)
     worker = serializers.CharField()
     output = serializers.CharField()
-    error = serializers.CharField(help_text="Traceback of a failed run; empty otherwise.")
+    error = serializers.CharField(
+        help_text="Why a failed run failed (a message, or the traceback of an unexpected error); empty otherwise."
+    )
+    progress = ProgressOutput(source="*", help_text="How far an on-demand task got (empty for scheduled jobs).")
+    result = serializers.JSONField(
+        help_text="What an on-demand task produced, e.g. an import report or the problems of a refused file."
+    )
+    url = serializers.SerializerMethodField(help_text="This run in the API.")
+    progress_url = serializers.SerializerMethodField(help_text="The page that shows this run's progress and result.")
+
+    def _absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    def get_url(self, run: JobRun) -> str:
+        return self._absolute(reverse("jobrun-detail", kwargs={"pk": run.pk}))
+
+    def get_progress_url(self, run: JobRun) -> str:
+        return self._absolute(reverse("workbench:task_progress", kwargs={"run_id": run.pk}))
 
 
 class JobRunSummary(serializers.Serializer[Any]):
@@ -75,21 +105,29 @@ class JobRunFilterInput(serializers.Serializer[Any]):
 # --- Views ---
 
 
+class CanReadRuns(IsSignedIn):
+    """The run history needs ``access.view_job_runs``; one run is also open to whoever queued it."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        return view.action == "retrieve" or bool(request.user.has_perm(VIEW_PERM))
+
+
 @extend_schema_view(
     list=extend_schema(summary="List job runs, newest first", parameters=[JobRunFilterInput]),
-    retrieve=extend_schema(summary="One job run with its output and error"),
+    retrieve=extend_schema(summary="One job run with its status, progress, output and result"),
 )
 class JobRunViewSet(viewsets.ReadOnlyModelViewSet[JobRun]):
-    """The history of scheduled, manual and command-line runs."""
+    """The history of scheduled, manual, command-line and on-demand runs."""
 
-    permission_classes = [HasRequiredPerm]
-    required_perm = VIEW_PERM
+    permission_classes = [CanReadRuns]
     serializer_class = JobRunOutput
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self) -> Any:
         if self.action != "list":
-            return selectors.job_runs_visible_to(self.request.user)
+            return selectors.own_or_visible_runs(self.request.user).order_by("-queued_at", "-pk")
         filters = JobRunFilterInput(data=self.request.query_params.dict())
         filters.is_valid(raise_exception=True)
         return selectors.job_runs_visible_to(
@@ -140,7 +178,7 @@ class JobViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["post"])
     def run(self, request: Request, job_id: str) -> Response:
         run = services.queue_job_run(actor=request.user, job_id=job_id)
-        return Response(JobRunOutput(run).data, status=status.HTTP_202_ACCEPTED)
+        return Response(JobRunOutput(run, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
 
 
 router.register("job-runs", JobRunViewSet, basename="jobrun")

@@ -1,8 +1,10 @@
 """Governance API for frameworks: viewsets registered on workbench.api.router.
 
 - ``/api/v1/frameworks/``: list and retrieve; ``POST /api/v1/frameworks/import/`` uploads a
-  framework file (multipart ``file``, optional ``format``) and answers with the import report,
-  or 400 with every problem of the file (location, field, message).
+  framework file (multipart ``file``, optional ``format``), queues its import and answers 202
+  with the job run (follow ``url`` until it is finished: its ``result`` holds the import
+  report, or every problem of the file with location, field and message). A request
+  without a usable file (missing, empty, too large, unknown format) is a 400 at once.
 - ``/api/v1/requirements/``: list (filters ``framework``, ``applicable``, ``removed``, ``q``),
   retrieve, and ``PATCH`` of the applicability decision through the same service as the pages.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -21,11 +24,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access.api_permissions import ModelPerms
-from governance.importers import FORMATS, FrameworkImportError
+from access.errors import DomainError
+from governance.api.owners import BulkOwnerMixin
+from governance.importers import FORMATS
 from governance.models import Framework, Requirement
 from governance.selectors import frameworks as selectors
+from governance.services import framework_imports, owners
 from governance.services import frameworks as services
 from workbench.api import router
+from workbench.api_jobs import JobRunOutput
 
 # --- Serializers ---
 
@@ -48,6 +55,7 @@ class FrameworkOutput(serializers.ModelSerializer[Framework]):
             "source",
             "imported_at",
             "imported_by",
+            "owner",
             "requirement_count",
             "applicable_count",
             "removed_count",
@@ -77,6 +85,7 @@ class RequirementOutput(serializers.ModelSerializer[Requirement]):
             "applicable",
             "justification",
             "removed_at",
+            "owner",
             "control_count",
         ]
         read_only_fields = fields
@@ -97,18 +106,6 @@ class ImportInput(serializers.Serializer[Any]):
     format = serializers.ChoiceField(
         choices=list(FORMATS), required=False, help_text="Detected from the file name and content when left out."
     )
-
-
-class ImportReportOutput(serializers.Serializer[Any]):
-    framework = FrameworkOutput()
-    format = serializers.CharField()
-    framework_created = serializers.BooleanField()
-    previous_version = serializers.CharField()
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-    removed = serializers.IntegerField()
-    restored = serializers.IntegerField()
 
 
 class ImportIssueOutput(serializers.Serializer[Any]):
@@ -136,10 +133,11 @@ class RequirementFilters(serializers.Serializer[Any]):
     list=extend_schema(summary="Frameworks you may see", parameters=[OpenApiParameter("q", str)]),
     retrieve=extend_schema(summary="One framework"),
 )
-class FrameworkViewSet(viewsets.ReadOnlyModelViewSet[Framework]):
+class FrameworkViewSet(BulkOwnerMixin, viewsets.ReadOnlyModelViewSet[Framework]):
     serializer_class = FrameworkOutput
     permission_classes = [ModelPerms]
-    perm_action_map = {"import_file": "add"}
+    perm_action_map = {"import_file": "add", "bulk_owner": "change"}
+    owned_kind = owners.FRAMEWORKS
 
     def get_queryset(self) -> QuerySet[Framework]:
         queryset = selectors.frameworks_visible_to(user=self.request.user).order_by("name", "pk")
@@ -150,16 +148,18 @@ class FrameworkViewSet(viewsets.ReadOnlyModelViewSet[Framework]):
         return queryset
 
     @extend_schema(
-        summary="Import a framework file",
+        summary="Queue the import of a framework file",
         description=(
-            "Creates the framework, or updates it when its key exists (requirements matched by ref_id; "
-            "missing ones are marked removed). The file is validated as a whole first: on any problem "
-            "nothing is written and the answer lists every problem."
+            "Checks the upload (present, not empty, at most 20 MB, a known format) and queues its import; "
+            "the scheduler creates the framework, or updates it when its key exists (requirements matched "
+            "by ref_id; missing ones are marked removed). Answers 202 with the job run: poll its `url` until "
+            "`status` is `succeeded` (`result.report` holds the counts) or `failed` (`result.issues` lists "
+            "every problem of the file, with location, field and message; nothing was written)."
         ),
         request={"multipart/form-data": ImportInput},
         responses={
-            201: ImportReportOutput,
-            400: OpenApiResponse(ImportErrorOutput, description="The file was refused; every problem is listed."),
+            202: OpenApiResponse(JobRunOutput, description="Queued; follow the run's url or progress_url."),
+            400: OpenApiResponse(ImportErrorOutput, description="The request was refused; every problem is listed."),
         },
     )
     @action(
@@ -172,36 +172,23 @@ class FrameworkViewSet(viewsets.ReadOnlyModelViewSet[Framework]):
     def import_file(self, request: Request) -> Response:
         form = ImportInput(data=request.data)
         if not form.is_valid():
-            # The same body shape as a refused file, so clients handle one kind of 400.
-            issues = [
-                {"location": "request", "field": name, "message": str(message)}
-                for name, messages in form.errors.items()
-                for message in messages
-            ]
-            return Response(
-                {"detail": "The request was refused; see errors.", "errors": issues},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            return _refused([(name, str(m)) for name, messages in form.errors.items() for m in messages])
         upload = form.validated_data["file"]
+        fmt = form.validated_data.get("format")
         try:
-            report = services.import_framework(
+            # Checked before reading, so a too-large file is refused without being read into memory.
+            framework_imports.check_upload(size=upload.size or 0, filename=upload.name or "", fmt=fmt)
+            run = framework_imports.queue_framework_import(
                 actor=request.user,  # type: ignore[arg-type]
                 data=upload.read(),
                 filename=upload.name or "",
-                fmt=form.validated_data.get("format"),
+                fmt=fmt,
             )
-        except FrameworkImportError as exc:
-            errors = {"detail": str(exc), "errors": [issue.as_dict() for issue in exc.issues]}
-            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
-        try:
-            framework = selectors.framework_for(user=request.user, pk=report.framework.pk)
-        except Framework.DoesNotExist:  # may import, may not read: answer with the report's own figures
-            framework = report.framework
-            framework.requirement_count = report.total  # type: ignore[attr-defined]
-            framework.applicable_count = None  # type: ignore[attr-defined]
-            framework.removed_count = report.removed  # type: ignore[attr-defined]
-        body: dict[str, Any] = {**report.as_dict(), "framework": FrameworkOutput(framework).data}
-        return Response(body, status=status.HTTP_201_CREATED)
+        except ValidationError as exc:
+            return _refused([(name, str(m)) for name, messages in exc.message_dict.items() for m in messages])
+        except DomainError as exc:
+            return Response({"detail": str(exc), "errors": []}, status=exc.status_code)
+        return Response(JobRunOutput(run, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema_view(
@@ -222,12 +209,18 @@ class FrameworkViewSet(viewsets.ReadOnlyModelViewSet[Framework]):
     ),
 )
 class RequirementViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet[Requirement]
+    BulkOwnerMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet[Requirement],
 ):
     serializer_class = RequirementOutput
     permission_classes = [ModelPerms]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    perm_action_map = {"bulk_owner": "change"}
+    owned_kind = owners.REQUIREMENTS
 
     def get_queryset(self) -> QuerySet[Requirement]:
         queryset = selectors.requirements_visible_to(user=self.request.user).order_by("framework__name", "order", "pk")
@@ -261,6 +254,12 @@ class RequirementViewSet(
             justification=data.get("justification", requirement.justification),
         )
         return Response(RequirementOutput(self.get_object()).data)
+
+
+def _refused(problems: list[tuple[str, str]]) -> Response:
+    """400 with every problem of the request, in the shape of a refused file's problems."""
+    issues = [{"location": "request", "field": name, "message": message} for name, message in problems]
+    return Response({"detail": "The request was refused; see errors.", "errors": issues}, status=400)
 
 
 router.register("frameworks", FrameworkViewSet, basename="framework")

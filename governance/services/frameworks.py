@@ -9,6 +9,11 @@ requirement that comes back is restored. Applicability decisions survive re-impo
 Requirements are written with ``bulk_create``/``bulk_update`` (10,000 rows in a few
 seconds), which bypass the audit trail's signals; so each import also writes one
 summary entry on the framework naming the actor and the counts.
+
+Pages and the API queue imports (``governance.services.framework_imports``); the
+scheduler runs them through ``import_framework`` with a ``progress`` callback that is
+told each phase (validating, N requirements validated, writing) *before* the one
+write transaction begins, so the import stays all or nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from auditlog import get_logentry_model
 from auditlog.context import auditlog_value
@@ -39,6 +44,20 @@ LIBRARY_FORMATS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".json": "osc
 IMPORTED_FIELDS = ("reference", "title", "text", "guidance", "is_section", "order", "depth")
 POSITION_FIELDS = ("order", "depth")
 SOURCES = {"yaml": Framework.Source.YAML, "csv": Framework.Source.CSV, "oscal": Framework.Source.OSCAL}
+
+
+class Progress(Protocol):
+    """Told how far an import got; called outside the write transaction only."""
+
+    def __call__(self, phase: str, *, done: int | None = None, total: int | None = None) -> None: ...
+
+
+def _no_progress(phase: str, *, done: int | None = None, total: int | None = None) -> None:
+    return None
+
+
+def _size(count: int) -> str:
+    return f"{count / (1024 * 1024):.1f} MB" if count >= 1024 * 1024 else f"{max(1, round(count / 1024))} KB"
 
 
 @dataclass
@@ -84,25 +103,37 @@ class ImportReport:
 
 
 def import_framework(
-    *, actor: User, data: bytes, filename: str, fmt: str | None = None, framework_key: str | None = None
+    *,
+    actor: User,
+    data: bytes,
+    filename: str,
+    fmt: str | None = None,
+    framework_key: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Validate a framework file as a whole, then create or update the framework in one transaction.
 
     Raises ``FrameworkImportError`` (a ``DomainError`` listing every problem, with
     line, row or JSON path and field) and writes nothing when the file is wrong.
     ``framework_key`` overrides the key the file gives (useful for OSCAL catalogs).
+    ``progress`` hears of each phase; it is never called inside the write transaction.
     """
+    say = progress or _no_progress
     require_perm(actor, "governance.add_framework")
     if len(data) > MAX_FILE_BYTES:
         raise FrameworkImportError(
             [ImportIssue("file", "", f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")]
         )
     # Parsing happens before the transaction: on SQLite the write lock is taken when it begins.
+    say(f"Reading and validating {filename or 'the file'} ({_size(len(data))})")
     parsed = parse_framework(data, filename=filename, fmt=fmt)
+    count = len(parsed.nodes)
+    say(f"{count} requirement{'s' if count != 1 else ''} validated", done=count, total=count)
     if framework_key:
         parsed.meta.key = framework_key.strip()
     if Framework.objects.filter(key=parsed.meta.key).exists():
         require_perm(actor, "governance.change_framework")
+    say(f"Writing {count} requirement{'s' if count != 1 else ''} in one transaction (all or nothing)")
     try:
         return _write_import(actor=actor, parsed=parsed)
     except IntegrityError as exc:

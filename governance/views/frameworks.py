@@ -20,9 +20,10 @@ from django.views.decorators.http import require_POST
 
 from access.errors import DomainError
 from access.models import User
-from governance.importers import FORMATS, FrameworkImportError
+from governance.importers import FORMATS
 from governance.models import Framework, Requirement
 from governance.selectors import frameworks as selectors
+from governance.services import framework_imports
 from governance.services import frameworks as services
 from workbench.listing import Column, Filter, ListSpec, build_list, csv_response
 
@@ -58,6 +59,17 @@ class ImportForm(forms.Form):
         help_text="Leave on 'Detect' unless the file has an unusual name.",
     )
 
+    def clean(self) -> dict[str, Any]:
+        """File present, not empty, not too large, of a known format (before anything is kept)."""
+        data = super().clean() or {}
+        upload = data.get("file")
+        if upload is not None:
+            try:
+                framework_imports.check_upload(size=upload.size or 0, filename=upload.name or "", fmt=data.get("fmt"))
+            except ValidationError as exc:
+                _apply_errors(self, exc)
+        return data
+
 
 class ApplicabilityForm(forms.Form):
     applicable = forms.TypedChoiceField(
@@ -91,9 +103,13 @@ class BulkApplicabilityForm(ApplicabilityForm):
         self.fields["ids"].error_messages["required"] = "Select at least one requirement."
 
 
+FIELD_ALIASES = {"format": "fmt"}  # service field names that the upload form calls otherwise
+
+
 def _apply_errors(form: forms.Form, exc: Exception) -> None:
     if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
         for name, errors in exc.message_dict.items():
+            name = FIELD_ALIASES.get(name, name)
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, str(exc))
@@ -161,29 +177,26 @@ def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required(ADD_FRAMEWORK, raise_exception=True)
 def framework_import(request: HttpRequest) -> HttpResponse:
+    """Check the upload here, queue the import, and send the person to its progress page."""
     form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
-    issues: list[Any] = []
     status = 200
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            report = services.import_framework(
+            run = framework_imports.queue_framework_import(
                 actor=_user(request),
                 data=upload.read(),
                 filename=upload.name or "",
                 fmt=form.cleaned_data["fmt"] or None,
             )
-        except FrameworkImportError as exc:
-            issues = exc.issues
-            status = 400
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-            status = exc.status_code
+        except (ValidationError, DomainError) as exc:
+            _apply_errors(form, exc)
+            status = getattr(exc, "status_code", 400)
+        else:
+            return redirect("workbench:task_progress", run_id=run.pk)
     elif request.method == "POST":
         status = 400
-    context = {"form": form, "report": report, "issues": issues}
-    return render(request, "governance/frameworks/framework_import.html", context, status=status)
+    return render(request, "governance/frameworks/framework_import.html", {"form": form}, status=status)
 
 
 # --- Requirements ---

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -8,6 +9,13 @@ from access.models import User
 from governance.models import Framework
 from governance.services.frameworks import import_framework
 from tests.governance.frameworks.files import YAML_V1
+
+
+@pytest.fixture(autouse=True)
+def task_files(settings: Any, tmp_path: Path) -> Path:
+    """Each test keeps queued uploads in a folder of its own."""
+    settings.TASK_FILES_DIR = str(tmp_path / "task-files")
+    return tmp_path / "task-files"
 
 
 @pytest.fixture

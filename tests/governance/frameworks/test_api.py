@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -9,6 +11,8 @@ from django.urls import reverse
 from governance.models import Framework, Requirement
 from tests.conftest import Personas
 from tests.governance.frameworks.files import YAML_V1, YAML_V2
+from workbench import scheduler
+from workbench.models import JobRun
 
 pytestmark = pytest.mark.django_db
 
@@ -35,27 +39,80 @@ def test_roles_without_view_permission_are_refused(personas: Personas, baseline:
     assert client.get(reverse("requirement-list")).status_code == 403
 
 
-def test_import_through_the_api(personas: Personas) -> None:
+def _queue(client: Any, name: str, data: bytes) -> dict[str, Any]:
+    response = client.post(reverse("framework-import"), {"file": SimpleUploadedFile(name, data)})
+    assert response.status_code == 202, response.content
+    return dict(response.json())
+
+
+def test_import_through_the_api_is_queued_and_followed_by_its_run(personas: Personas) -> None:
     client = personas.client("officer_olga")
-    upload = SimpleUploadedFile("baseline.yaml", YAML_V1.encode())
-    response = client.post(reverse("framework-import"), {"file": upload})
-    assert response.status_code == 201, response.content
-    body = response.json()
-    assert (body["created"], body["framework"]["key"], body["framework_created"]) == (6, "test-baseline", True)
-    again = client.post(reverse("framework-import"), {"file": SimpleUploadedFile("v2.yaml", YAML_V2.encode())})
-    assert (again.json()["created"], again.json()["removed"], again.json()["previous_version"]) == (1, 1, "1.0")
+    queued = _queue(client, "baseline.yaml", YAML_V1.encode())
+    run = JobRun.objects.get(pk=queued["id"])
+    assert (queued["job_id"], queued["status"], queued["trigger"]) == ("governance.import_framework", "queued", "task")
+    assert queued["url"] == f"http://testserver{reverse('jobrun-detail', args=[run.pk])}"
+    assert queued["progress_url"] == f"http://testserver{reverse('workbench:task_progress', args=[run.pk])}"
+    assert "params" not in queued and "baseline.yaml" not in str(queued), "parameters stay private"
+    assert not Framework.objects.exists(), "nothing is imported inside the request"
+
+    scheduler.run_once()
+
+    body = client.get(queued["url"]).json()
+    assert body["status"] == "succeeded", body
+    assert body["progress"] == {**body["progress"], "phase": "Done", "done": 6, "total": 6, "percent": 100}
+    report = body["result"]["report"]
+    assert (report["created"], report["framework"], report["framework_created"]) == (6, "test-baseline", True)
+    assert report["framework_id"] == Framework.objects.get(key="test-baseline").pk
+    assert "params" not in body
+
+    again = _queue(client, "v2.yaml", YAML_V2.encode())
+    scheduler.run_once()
+    report = client.get(again["url"]).json()["result"]["report"]
+    assert (report["created"], report["removed"], report["previous_version"]) == (1, 1, "1.0")
 
 
 def test_import_errors_through_the_api(personas: Personas) -> None:
-    upload = SimpleUploadedFile("bad.yaml", b"framework: {name: X}\nrequirements:\n  - {ref_id: A}\n")
-    response = personas.client("officer_olga").post(reverse("framework-import"), {"file": upload})
-    assert response.status_code == 400
-    errors = response.json()["errors"]
+    client = personas.client("officer_olga")
+    queued = _queue(client, "bad.yaml", b"framework: {name: X}\nrequirements:\n  - {ref_id: A}\n")
+    scheduler.run_once()
+    body = client.get(queued["url"]).json()
+    assert body["status"] == "failed"
+    assert body["error"].startswith("The file was not imported")
+    issues = body["result"]["issues"]
     assert {"location": "line 1", "field": "key", "message": "the framework key is missing (a stable identifier)"} in (
-        errors
+        issues
     )
-    assert {"location": "line 3", "field": "title", "message": "the title is missing"} in errors
+    assert {"location": "line 3", "field": "title", "message": "the title is missing"} in issues
     assert not Framework.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "field"), [({}, "file"), ({"file": ("notes.txt", b"x")}, "file"), ({"file": ("a.yaml", b"")}, "file")]
+)
+def test_an_unusable_upload_is_refused_at_once_naming_the_field(
+    personas: Personas, data: dict[str, Any], field: str
+) -> None:
+    payload = {name: SimpleUploadedFile(*value) for name, value in data.items()}
+    response = personas.client("officer_olga").post(reverse("framework-import"), payload)
+    assert response.status_code == 400
+    assert any(error["field"] == field for error in response.json()["errors"]), response.json()
+    assert not JobRun.objects.exists()
+
+
+def test_the_requester_may_read_their_run_even_without_the_run_history(personas: Personas) -> None:
+    run = JobRun.objects.create(
+        job_id="governance.import_framework",
+        trigger=JobRun.Trigger.TASK,
+        status=JobRun.Status.QUEUED,
+        requested_by=personas["employee_emil"],
+        params={"file": "secret-name.yaml"},
+    )
+    url = reverse("jobrun-detail", args=[run.pk])
+    mine = personas.client("employee_emil").get(url)
+    assert mine.status_code == 200
+    assert "secret-name" not in mine.content.decode()
+    assert personas.client("owner_omar").get(url).status_code == 404
+    assert personas.client("employee_emil").get(reverse("jobrun-list")).status_code == 403
 
 
 def test_employee_cannot_import_through_the_api(personas: Personas) -> None:

@@ -47,7 +47,8 @@ ROUTES = [
     Route("workbench:job_run_now", RUNNERS, kwargs=lambda p: {"job_id": JOB}, method="post", ok=302),
     Route("workbench:job_schedule_edit", EDITORS, kwargs=lambda p: {"job_id": JOB}),
     Route("jobrun-list", VIEWERS, anonymous=API_ANON),
-    Route("jobrun-detail", VIEWERS, kwargs=_api_run, anonymous=API_ANON),
+    # One run is also open to whoever queued it (none here); others get 404.
+    Route("jobrun-detail", VIEWERS, kwargs=_api_run, anonymous=API_ANON, denied=(404,)),
     Route("job-list", VIEWERS, anonymous=API_ANON),
     Route("job-detail", VIEWERS, kwargs=lambda p: {"job_id": JOB}, anonymous=API_ANON),
     Route("job-run", RUNNERS, kwargs=lambda p: {"job_id": JOB}, method="post", ok=202, anonymous=API_ANON),
