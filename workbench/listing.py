@@ -15,8 +15,10 @@ from typing import Any
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse, QueryDict, StreamingHttpResponse
+from django.urls import reverse
 
 from workbench.pagination import DeferredPaginator
+from workbench.pickers import PickerSource, picker_context
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,10 @@ class Filter:
     choices: Callable[[], Iterable[tuple[str, str]]] | Iterable[tuple[str, str]] | None = None
     # Turns the raw value into what the lookup wants; raising ValueError ignores the filter.
     convert: Callable[[str], Any] | None = None
+    # A type-ahead picker (workbench.pickers) instead of an option per row: the filter takes an
+    # id and the page renders only the active value, resolved to its label for the user.
+    # ``choices`` then holds only fixed extras (e.g. "none": no owner), keys of pickers.EXTRAS.
+    picker: PickerSource | None = None
 
     def options(self) -> list[tuple[str, str]]:
         if self.choices is None:
@@ -95,7 +101,7 @@ def filter_queryset(
         if not raw:
             continue
         options = flt.options()
-        if options and raw not in {value for value, _ in options}:
+        if options and flt.picker is None and raw not in {value for value, _ in options}:
             continue
         try:
             value = flt.convert(raw) if flt.convert else raw
@@ -114,7 +120,8 @@ def filter_queryset(
     return queryset, active, sort, query
 
 
-def build_list(spec: ListSpec, queryset: QuerySet, params: Mapping[str, str]) -> ListResult:
+def build_list(spec: ListSpec, queryset: QuerySet, params: Mapping[str, str], user: Any = None) -> ListResult:
+    """One page of the list. ``user`` resolves the active value of picker filters to a label."""
     queryset, active, sort, query = filter_queryset(spec, queryset, params)
     try:
         size = min(max(int(params.get("per_page") or spec.page_size), 1), spec.max_page_size)
@@ -136,11 +143,33 @@ def build_list(spec: ListSpec, queryset: QuerySet, params: Mapping[str, str]) ->
         keep["sort"] = sort
     if size != spec.page_size:
         keep["per_page"] = str(size)
-    filters = [
-        {"param": f.param, "label": f.label, "options": f.options(), "value": active.get(f.param, "")}
-        for f in spec.filters
-    ]
+    filters = [_filter_context(f, active.get(f.param, ""), user) for f in spec.filters]
     return ListResult(page, query, active, sort, keep.urlencode(), filters, list(spec.sorts))
+
+
+def _filter_context(flt: Filter, value: str, user: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {"param": flt.param, "label": flt.label, "value": value, "picker": None}
+    if flt.picker is None:
+        context["options"] = flt.options()
+        return context
+    extras = [v for v, _ in flt.options()]
+    chosen: list[tuple[str, str]] = []
+    if value and value not in extras:
+        label = flt.picker.label_for(user, value) if user is not None else None
+        chosen = [(value, label or f"#{value}")]
+    context["options"] = []
+    context["picker"] = picker_context(
+        name=flt.param,
+        id_=f"filter-{flt.param}",
+        url=reverse(flt.picker.url_name),
+        chosen=chosen,
+        selected=[value] if value else [],
+        blank="any",
+        extra=extras[0] if extras else "",
+        placeholder=flt.picker.placeholder,
+        label=flt.label,
+    )
+    return context
 
 
 class _Echo:

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from access.models import User
 from governance.models import Asset, Risk
 from governance.scoping import scoped
+from governance.selectors.pickers import PEOPLE
 from workbench.listing import Column, Filter, ListSpec
 
 
@@ -30,23 +30,13 @@ def risks_on_asset(user: Any, asset: Asset) -> QuerySet[Risk]:
     return scoped(user, asset.risks.select_related("owner")).order_by("-residual_score", "ref")
 
 
-def _owners() -> list[tuple[str, str]]:
-    rows = (
-        User.objects.filter(owned_assets__isnull=False)
-        .values_list("pk", "email", "full_name")
-        .distinct()
-        .order_by("full_name", "email")
-    )
-    return [(str(pk), name or email) for pk, email, name in rows]
-
-
 ASSET_LIST = ListSpec(
     search_fields=("name", "description", "vendor"),
     filters=(
         Filter("kind", "Kind", "kind", choices=Asset.Kind.choices),
         Filter("classification", "Classification", "data_classification", choices=Asset.Classification.choices),
         Filter("criticality", "Criticality", "criticality", choices=Asset.Criticality.choices),
-        Filter("owner", "Owner", "owner_id", choices=_owners, convert=int),
+        Filter("owner", "Owner", "owner_id", picker=PEOPLE, convert=int),
         Filter(
             "active",
             "State",

@@ -7,7 +7,7 @@ heat-map cell links to the register filtered to exactly the risks it counted:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from access.models import User
-from governance.models import Asset, Risk, RiskMatrix
+from governance.models import Risk, RiskMatrix
 from governance.scoping import scoped
 from governance.services.risks import active_matrix
 from workbench.listing import Column, Filter, ListSpec, filter_queryset
@@ -51,18 +51,6 @@ def risk_for(user: Any, pk: int) -> Risk:
     return queryset.prefetch_related("assets", "controls", "findings").get(pk=pk)
 
 
-def _memo(func: Callable[[], list[tuple[str, str]]]) -> Callable[[], list[tuple[str, str]]]:
-    """Options computed once per spec (one query), however often the spec asks."""
-    cache: list[list[tuple[str, str]]] = []
-
-    def wrapper() -> list[tuple[str, str]]:
-        if not cache:
-            cache.append(func())
-        return cache[0]
-
-    return wrapper
-
-
 def band_ranges(matrix: RiskMatrix) -> list[tuple[int, int, dict[str, Any]]]:
     """(lowest score, highest score, band) for each band of the matrix."""
     ranges = []
@@ -90,24 +78,14 @@ def _user_label(email: str, full_name: str) -> str:
 
 
 def risk_list_spec(user: Any, matrix: RiskMatrix) -> ListSpec:
-    """Search, filters, sorts and CSV columns of the risk register for ``user``."""
-    visible_ids = scoped(user, Risk.objects.all()).values("pk")
+    """Search, filters, sorts and CSV columns of the risk register for ``user``.
+
+    Owner and asset are type-ahead pickers (ids in the query string, ``?owner=3&asset=12``):
+    the page lists no option per user or asset.
+    """
+    from governance.selectors.pickers import ASSETS, PEOPLE  # here: pickers imports this module
+
     ranges = band_ranges(matrix)
-
-    @_memo
-    def owners() -> list[tuple[str, str]]:
-        rows = (
-            Risk.objects.filter(pk__in=visible_ids, owner__isnull=False)
-            .values_list("owner_id", "owner__email", "owner__full_name")
-            .distinct()
-            .order_by("owner__full_name", "owner__email")
-        )
-        return [(str(pk), _user_label(email, name)) for pk, email, name in rows]
-
-    @_memo
-    def assets() -> list[tuple[str, str]]:
-        rows = Asset.objects.filter(risks__in=visible_ids).values_list("pk", "name").distinct().order_by("name")
-        return [(str(pk), name) for pk, name in rows]
 
     def band(raw: str) -> tuple[int, int]:
         low, high, _ = ranges[int(raw)]
@@ -118,8 +96,8 @@ def risk_list_spec(user: Any, matrix: RiskMatrix) -> ListSpec:
         filters=(
             Filter("status", "Status", "status", choices=Risk.Status.choices),
             Filter("treatment", "Treatment", "treatment", choices=Risk.Treatment.choices),
-            Filter("owner", "Owner", "owner_id", choices=owners, convert=int),
-            Filter("asset", "Asset", "assets__id", choices=assets, convert=int),
+            Filter("owner", "Owner", "owner_id", picker=PEOPLE, convert=int),
+            Filter("asset", "Asset", "assets__id", picker=ASSETS, convert=int),
             Filter(
                 "band",
                 "Residual band",

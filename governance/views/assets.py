@@ -39,7 +39,7 @@ def _asset(request: HttpRequest, pk: int) -> Asset:
 @permission_required(VIEW, raise_exception=True)
 def asset_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    listing = build_list(selectors.ASSET_LIST, selectors.assets_visible_to(user), clean_params(request))
+    listing = build_list(selectors.ASSET_LIST, selectors.assets_visible_to(user), clean_params(request), user=user)
     can_change = user.has_perm(CHANGE)
     context = {
         "listing": listing,

@@ -34,6 +34,7 @@ from governance.models import (
 from governance.scoping import can, scoped
 from governance.selectors import controls as selectors
 from governance.selectors import exceptions as exception_selectors
+from governance.selectors.pickers import PEOPLE
 from governance.services import controls as services
 from governance.views.controls_forms import (
     PICKER_MAX_RESULTS,
@@ -123,11 +124,6 @@ def _framework_subset(raw: str) -> Any:
     return selectors.Mapping.objects.filter(requirement__framework_id=int(raw)).values("control_id")
 
 
-def _owner_choices() -> list[tuple[str, str]]:
-    owners = User.objects.filter(owned_controls__isnull=False).distinct().order_by("full_name", "email")
-    return [("none", "No owner"), *((str(u.pk), str(u)) for u in owners)]
-
-
 def _framework_choices() -> Any:
     return Framework.objects.order_by("name").values_list("pk", "name")
 
@@ -136,7 +132,7 @@ CONTROL_LIST = ListSpec(
     search_fields=("ref", "title", "description"),
     filters=(
         Filter("status", "Status", "status", choices=Control.Status.choices),
-        Filter("owner", "Owner", "pk__in", choices=_owner_choices, convert=_owner_subset),
+        Filter("owner", "Owner", "pk__in", choices=[("none", "No owner")], picker=PEOPLE, convert=_owner_subset),
         Filter("frequency", "Test frequency", "test_frequency", choices=Frequency.choices),
         Filter(
             "test", "Test state", "pk__in", choices=[(k, v[0]) for k, v in TEST_STATES.items()], convert=_test_state
@@ -175,17 +171,13 @@ def _planned_tests(raw: str) -> Any:
     return ControlTest.objects.filter(result="", performed_on__isnull=True).values("pk")
 
 
-def _control_owner_choices() -> list[tuple[str, str]]:
-    return [(value, label) for value, label in _owner_choices() if value != "none"]
-
-
 TEST_LIST = ListSpec(
     search_fields=("control__ref", "control__title", "notes"),
     filters=(
         Filter("result", "Result", "result", choices=Outcome.choices),
         Filter("overdue", "Overdue", "pk__in", choices=(("yes", "Overdue only"),), convert=_overdue_tests),
         Filter("planned", "Planned", "pk__in", choices=(("yes", "Not performed yet"),), convert=_planned_tests),
-        Filter("owner", "Control owner", "control__owner_id", choices=_control_owner_choices, convert=int),
+        Filter("owner", "Control owner", "control__owner_id", picker=PEOPLE, convert=int),
         Filter("control", "Control (id)", "control_id", convert=int),
         Filter("from", "Performed from (YYYY-MM-DD)", "performed_on__gte", convert=date.fromisoformat),
         Filter("to", "Performed until (YYYY-MM-DD)", "performed_on__lte", convert=date.fromisoformat),
@@ -218,7 +210,7 @@ TEST_LIST = ListSpec(
 @login_required
 def control_list(request: HttpRequest) -> HttpResponse:
     user = _require_browse(request)
-    listing = build_list(CONTROL_LIST, selectors.controls_visible_to(user), _params(request))
+    listing = build_list(CONTROL_LIST, selectors.controls_visible_to(user), _params(request), user=user)
     can_assign = user.has_perm("governance.change_control")
     context = {
         "listing": listing,
@@ -397,7 +389,7 @@ def control_record_test(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def control_test_list(request: HttpRequest) -> HttpResponse:
     user = _require_browse(request)
-    listing = build_list(TEST_LIST, selectors.control_tests_visible_to(user), _params(request))
+    listing = build_list(TEST_LIST, selectors.control_tests_visible_to(user), _params(request), user=user)
     return render(request, "governance/controls/test_list.html", {"listing": listing, "today": _today()})
 
 

@@ -9,21 +9,22 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from access.models import Role, User
+from access.models import User
 from governance.models import Control, Framework, Frequency, Outcome, Requirement
 from governance.scoping import scoped
-
-OWNER_ROLES = (Role.CONTROL_OWNER, Role.COMPLIANCE_OFFICER, Role.ADMINISTRATOR)
-
-
-def owner_candidates() -> QuerySet[User]:
-    """Active users who may sensibly own a control (the roles that work on controls)."""
-    return User.objects.filter(is_active=True, groups__name__in=OWNER_ROLES).distinct().order_by("full_name", "email")
+from governance.selectors.pickers import PEOPLE, owner_candidates, person_label
+from workbench.pickers import PickerWidget
 
 
 class OwnerChoiceField(forms.ModelChoiceField):
+    """A control owner, picked by typing (the page never lists every user)."""
+
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.get_full_name()} <{obj.email}>"
+        return person_label(obj)
+
+
+def owner_picker(blank: str = "empty") -> PickerWidget:
+    return PickerWidget(PEOPLE, blank=blank, params={"among": "control-owners"})
 
 
 class RequirementChoiceField(forms.ModelMultipleChoiceField):
@@ -104,7 +105,9 @@ class ControlForm(forms.Form):
         label="Owner",
         queryset=User.objects.none(),
         required=False,
-        help_text="The owner sees and edits this control and records its tests.",
+        widget=owner_picker(),
+        help_text="Type part of a name or email, then choose. The owner sees and edits this control "
+        "and records its tests.",
     )
     status = forms.ChoiceField(label="Status", choices=Control.Status.choices)
     test_frequency = forms.ChoiceField(label="Test frequency", choices=Frequency.choices)
@@ -139,7 +142,7 @@ class ControlForm(forms.Form):
             if control is not None:
                 self.fields["ref"].disabled = True
         for field in self.fields.values():
-            if isinstance(field.widget, RequirementPicker):
+            if isinstance(field.widget, RequirementPicker | PickerWidget):
                 continue
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
@@ -178,7 +181,7 @@ class BulkOwnerForm(forms.Form):
         queryset=User.objects.none(),
         required=False,
         empty_label="No owner",
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=owner_picker("no-owner"),
     )
     controls = forms.ModelMultipleChoiceField(queryset=Control.objects.none(), label="Controls")
 

@@ -12,7 +12,9 @@ from django.db.models import QuerySet
 from access.errors import DomainError
 from access.models import User
 from governance.models import Asset, Control, Finding, Requirement, Risk, RiskMatrix
+from governance.selectors.pickers import ASSETS, PEOPLE, asset_label, assets_for_picker, person_label
 from governance.selectors.risks import risk_approvers
+from workbench.pickers import PickerWidget
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -29,7 +31,7 @@ class StyledForm(forms.Form):
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
-            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+            elif isinstance(widget, forms.Select | forms.SelectMultiple | PickerWidget):
                 css = "form-select"
             else:
                 css = "form-control"
@@ -55,6 +57,37 @@ def active_users() -> QuerySet[User]:
     return User.objects.filter(is_active=True).order_by("full_name", "email")
 
 
+class PersonField(forms.ModelChoiceField):
+    """One person, picked by typing a name or email (the page never lists every user).
+
+    ``among`` narrows the search to the people the field accepts ("risk-approvers"...);
+    the field's queryset still validates the posted id.
+    """
+
+    def __init__(self, *, blank: str = "empty", among: str = "", **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", User.objects.none())
+        kwargs.setdefault("required", False)
+        params = {"among": among} if among else {}
+        kwargs.setdefault("widget", PickerWidget(PEOPLE, blank=blank, params=params))
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, obj: Any) -> str:
+        return person_label(obj)
+
+
+class AssetsField(forms.ModelMultipleChoiceField):
+    """Active assets, ticked after a search by name or kind (the page never lists every asset)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Asset.objects.none())
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", PickerWidget(ASSETS, multiple=True, params={"active": "1"}))
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, obj: Any) -> str:
+        return asset_label(obj)
+
+
 def _levels(labels: list[str]) -> list[tuple[str, str]]:
     return [(str(i), f"{i} - {label}") for i, label in enumerate(labels, start=1)]
 
@@ -70,8 +103,8 @@ class RiskForm(StyledForm):
     description = forms.CharField(label="Description", widget=forms.Textarea(attrs={"rows": 3}), required=False)
     threat = forms.CharField(label="Threat", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     vulnerability = forms.CharField(label="Vulnerability", widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    owner = forms.ModelChoiceField(label="Owner", queryset=User.objects.none(), required=False)
-    assets = forms.ModelMultipleChoiceField(label="Assets", queryset=Asset.objects.none(), required=False)
+    owner = PersonField(label="Owner", help_text="Type part of a name or email, then choose.")
+    assets = AssetsField(label="Assets", help_text="Search by name or kind, then tick the assets this risk threatens.")
     inherent_likelihood = forms.ChoiceField(label="Inherent likelihood")
     inherent_impact = forms.ChoiceField(label="Inherent impact")
     residual_likelihood = forms.ChoiceField(label="Residual likelihood", help_text="After the treatment.")
@@ -86,10 +119,9 @@ class RiskForm(StyledForm):
     controls = forms.ModelMultipleChoiceField(
         label="Mitigating controls", queryset=Control.objects.none(), required=False
     )
-    accepted_by = forms.ModelChoiceField(
+    accepted_by = PersonField(
         label="Accepted by",
-        queryset=User.objects.none(),
-        required=False,
+        among="risk-approvers",
         help_text="For an accepted risk: a risk manager who is not the owner.",
     )
     acceptance_expires_on = forms.DateField(
@@ -100,7 +132,13 @@ class RiskForm(StyledForm):
     MANAGER_FIELDS = ("ref", "owner", "accepted_by", "acceptance_expires_on")
 
     def __init__(
-        self, *args: Any, matrix: RiskMatrix, controls: QuerySet[Control], can_manage: bool, **kwargs: Any
+        self,
+        *args: Any,
+        matrix: RiskMatrix,
+        controls: QuerySet[Control],
+        can_manage: bool,
+        user: Any = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         fields = self.fields
@@ -109,7 +147,8 @@ class RiskForm(StyledForm):
         for name in ("inherent_impact", "residual_impact"):
             cast(forms.ChoiceField, fields[name]).choices = _levels(matrix.impact_labels)
         cast(forms.ModelChoiceField, fields["owner"]).queryset = active_users()
-        cast(forms.ModelMultipleChoiceField, fields["assets"]).queryset = Asset.objects.filter(is_active=True)
+        # The assets the user may pick: the inventory, or (a risk owner) the assets of their risks.
+        cast(forms.ModelMultipleChoiceField, fields["assets"]).queryset = assets_for_picker(user, {"active": "1"})
         cast(forms.ModelMultipleChoiceField, fields["controls"]).queryset = controls
         cast(forms.ModelChoiceField, fields["accepted_by"]).queryset = risk_approvers()
         if not can_manage:
@@ -169,9 +208,7 @@ class RiskMatrixForm(StyledForm):
 
 
 class BulkOwnerForm(StyledForm):
-    owner = forms.ModelChoiceField(
-        label="New owner", queryset=User.objects.none(), required=False, empty_label="Nobody (unassign)"
-    )
+    owner = PersonField(label="New owner", blank="nobody", empty_label="Nobody (unassign)")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -188,7 +225,7 @@ class BulkOwnerForm(StyledForm):
 class AssetForm(StyledForm):
     name = forms.CharField(label="Name", max_length=200)
     kind = forms.ChoiceField(label="Kind", choices=Asset.Kind.choices)
-    owner = forms.ModelChoiceField(label="Owner", queryset=User.objects.none(), required=False)
+    owner = PersonField(label="Owner")
     data_classification = forms.ChoiceField(label="Data classification", choices=Asset.Classification.choices)
     criticality = forms.ChoiceField(label="Criticality", choices=Asset.Criticality.choices)
     vendor = forms.CharField(label="Vendor", max_length=200, required=False)
@@ -284,7 +321,7 @@ class FindingForm(StyledForm):
         label="Requirement", max_length=250, required=False, help_text="Framework key and reference."
     )
     risk = forms.CharField(label="Risk", max_length=50, required=False, help_text="Risk reference, e.g. RSK-0003.")
-    owner = forms.ModelChoiceField(label="Owner", queryset=User.objects.none(), required=False)
+    owner = PersonField(label="Owner")
     due_date = forms.DateField(label="Due date", widget=DATE, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -90,7 +90,7 @@ def risk_list(request: HttpRequest) -> HttpResponse:
     matrix = selectors.risk_matrix()
     spec = selectors.risk_list_spec(user, matrix)
     risks, cell = selectors.risks_for_list(user, matrix, params)
-    listing = build_list(spec, risks, params)
+    listing = build_list(spec, risks, params, user=user)
     if cell is not None:
         # Keep the heat-map cell in sort, page and export links.
         keep = QueryDict(listing.querystring, mutable=True)
@@ -187,7 +187,13 @@ def _risk_data(form: RiskForm, base: services.RiskData | None) -> services.RiskD
 def risk_create(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     matrix = selectors.risk_matrix()
-    form = RiskForm(posted_data(request), matrix=matrix, controls=_controls_for(user), can_manage=user.has_perm(MANAGE))
+    form = RiskForm(
+        posted_data(request),
+        matrix=matrix,
+        controls=_controls_for(user),
+        can_manage=user.has_perm(MANAGE),
+        user=user,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             risk = services.create_risk(actor=user, data=_risk_data(form, None))
@@ -216,6 +222,7 @@ def risk_edit(request: HttpRequest, pk: int) -> HttpResponse:
         matrix=matrix,
         controls=_controls_for(user),
         can_manage=user.has_perm(MANAGE),
+        user=user,
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -119,6 +119,11 @@ ROUTES = [
     Route("governance:finding_edit", OFFICERS, kwargs=_finding),
     Route("governance:finding_close", OFFICERS, kwargs=_finding, **POST_302),
     Route("governance:finding_reopen", OFFICERS, kwargs=_closed_finding, **POST_302),
+    # Type-ahead pickers (htmx search endpoints). People: those who assign owners (view_user or a
+    # global change permission) find everyone; a Control owner filters his own lists and finds only
+    # himself. Assets: view_asset finds the inventory; a Control owner only the assets of his risks.
+    Route("governance:people_search", BROWSERS, note="people picker: owner filters and owner fields"),
+    Route("governance:asset_search", BROWSERS, note="asset picker: scoped to the risks an owner sees"),
     # API: risks and the heat map
     Route("risk-list", BROWSERS, anonymous=API_ANON),
     Route(
