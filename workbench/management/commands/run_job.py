@@ -25,6 +25,8 @@ class Command(BaseCommand):
         if job_id not in jobs:
             known = ", ".join(sorted(jobs)) or "none"
             raise CommandError(f"No job is registered with the id {job_id!r}. Registered jobs: {known}.")
+        if jobs[job_id].on_demand:
+            raise CommandError(f"{job_id} is an on-demand task: it runs when its page or API queues it, with a file.")
         actor = None
         if options["actor"]:
             actor = User.objects.filter(email__iexact=options["actor"].strip(), is_active=True).first()
