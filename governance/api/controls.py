@@ -31,6 +31,8 @@ from access.api_input import caller as _caller
 from access.api_input import validated as _valid
 from access.api_permissions import IsSignedIn, ModelPerms
 from access.models import User
+from access.permissions import require_perm
+from governance.api.owners import BulkAssigneeMixin, BulkOwnerInput, ChangedOutput, rows_you_can_see
 from governance.models import Control, ControlTest, Framework, Frequency, Outcome, Requirement
 from governance.scoping import scoped
 from governance.selectors import controls as selectors
@@ -91,7 +93,10 @@ class ControlTestOutput(serializers.Serializer[Any]):
     due_date = serializers.DateField()
     performed_on = serializers.DateField(allow_null=True)
     result = serializers.CharField(help_text="pass, fail, partial, or empty while planned.")
-    tester = serializers.IntegerField(source="tester_id", allow_null=True)
+    tester = serializers.IntegerField(source="tester_id", allow_null=True, help_text="Who performed it.")
+    assignee = serializers.IntegerField(
+        source="assignee_id", allow_null=True, help_text="Who is to perform it (else the control's owner)."
+    )
     notes = serializers.CharField()
     evidence_reference = serializers.CharField()
     evidence_file = serializers.SerializerMethodField()
@@ -228,13 +233,14 @@ class HoldsAll(IsSignedIn):
     assign_owner=extend_schema(
         summary="Give a control a new owner", request=AssignOwnerInput, responses=ControlDetailOutput
     ),
+    bulk_owner=extend_schema(summary="Give many controls one owner", request=BulkOwnerInput, responses=ChangedOutput),
 )
 class ControlViewSet(viewsets.GenericViewSet[Control]):
     """Controls; owners reach only their own."""
 
     permission_classes = [MayBrowseControls, ModelPerms]
     object_scoped = True
-    perm_action_map = {"map_requirements": "change", "assign_owner": "change"}
+    perm_action_map = {"map_requirements": "change", "assign_owner": "change", "bulk_owner": "change"}
     parser_classes = [JSONParser]
     lookup_value_regex = "[0-9]+"
     serializer_class = ControlOutput
@@ -287,6 +293,16 @@ class ControlViewSet(viewsets.GenericViewSet[Control]):
         control = services.assign_control_owner(actor=_caller(request), control=self.get_object(), owner=data["owner"])
         return Response(self._detail(control))
 
+    @action(detail=False, methods=["post"], url_path="bulk-owner", url_name="bulk-owner")
+    def bulk_owner(self, request: Request) -> Response:
+        """Owners gain the controls' object permissions, as with one control at a time."""
+        user = _caller(request)
+        require_perm(user, "governance.change_control")
+        data = _valid(BulkOwnerInput, request.data)
+        controls = rows_you_can_see(self.get_queryset(), data["ids"], "controls")
+        changed = services.bulk_assign_control_owner(actor=user, controls=controls, owner=data["owner"])
+        return Response({"changed": changed})
+
 
 @extend_schema_view(
     list=extend_schema(summary="List control tests", parameters=_list_parameters(TEST_LIST)),
@@ -295,7 +311,7 @@ class ControlViewSet(viewsets.GenericViewSet[Control]):
         summary="Record a performed test", request=ControlTestInput, responses={201: ControlTestOutput}
     ),
 )
-class ControlTestViewSet(viewsets.GenericViewSet[ControlTest]):
+class ControlTestViewSet(BulkAssigneeMixin, viewsets.GenericViewSet[ControlTest]):
     """Tests of the controls the caller may see."""
 
     permission_classes: list[type[BasePermission]] = [MayBrowseControls]

@@ -132,6 +132,7 @@ class RequirementFilters(serializers.Serializer[Any]):
 @extend_schema_view(
     list=extend_schema(summary="Frameworks you may see", parameters=[OpenApiParameter("q", str)]),
     retrieve=extend_schema(summary="One framework"),
+    bulk_owner=extend_schema(summary="Give many frameworks one owner"),
 )
 class FrameworkViewSet(BulkOwnerMixin, viewsets.ReadOnlyModelViewSet[Framework]):
     serializer_class = FrameworkOutput
@@ -202,6 +203,7 @@ class FrameworkViewSet(BulkOwnerMixin, viewsets.ReadOnlyModelViewSet[Framework])
         ],
     ),
     retrieve=extend_schema(summary="One requirement"),
+    bulk_owner=extend_schema(summary="Give many requirements one owner"),
     partial_update=extend_schema(
         summary="Set the applicability of a requirement",
         request=ApplicabilityInput,

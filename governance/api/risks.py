@@ -28,6 +28,7 @@ from access.api_input import caller as _caller
 from access.api_input import validated as _valid
 from access.api_permissions import IsSignedIn, ModelPerms
 from access.models import User
+from governance.api.owners import BulkOwnerInput, BulkOwnerMixin, ChangedOutput
 from governance.models import Asset, ComplianceException, Control, ControlTest, Finding, Requirement, Risk
 from governance.scoping import scoped
 from governance.selectors import assets as asset_selectors
@@ -37,6 +38,7 @@ from governance.selectors import risks as risk_selectors
 from governance.services import assets as asset_services
 from governance.services import exceptions as exception_services
 from governance.services import findings as finding_services
+from governance.services import owners
 from governance.services import risks as risk_services
 from workbench.api import SingleObjectSchema, router
 from workbench.listing import ListSpec, filter_queryset
@@ -158,17 +160,6 @@ class OwnerInput(serializers.Serializer[Any]):
     owner = _users()
 
 
-class BulkOwnerInput(serializers.Serializer[Any]):
-    ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), min_length=1, max_length=1000
-    )
-    owner = _users()
-
-
-class CountOutput(serializers.Serializer[Any]):
-    changed = serializers.IntegerField()
-
-
 @extend_schema_view(
     list=extend_schema(summary="List risks", parameters=RISK_PARAMETERS),
     retrieve=extend_schema(summary="One risk"),
@@ -178,7 +169,7 @@ class CountOutput(serializers.Serializer[Any]):
     close=extend_schema(summary="Close a risk", request=None, responses=RiskOutput),
     reopen=extend_schema(summary="Reopen a risk", request=None, responses=RiskOutput),
     assign_owner=extend_schema(summary="Give a risk a new owner", request=OwnerInput, responses=RiskOutput),
-    bulk_owner=extend_schema(summary="Give many risks one owner", request=BulkOwnerInput, responses=CountOutput),
+    bulk_owner=extend_schema(summary="Give many risks one owner", request=BulkOwnerInput, responses=ChangedOutput),
 )
 class RiskViewSet(viewsets.GenericViewSet[Risk]):
     """The risk register; owners reach only their own risks."""
@@ -350,7 +341,7 @@ class AssetUpdateInput(AssetInput):
     create=extend_schema(summary="Add an asset", request=AssetInput, responses={201: AssetOutput}),
     update=extend_schema(summary="Change an asset", request=AssetUpdateInput, responses=AssetOutput),
     partial_update=extend_schema(summary="Change an asset", request=AssetUpdateInput, responses=AssetOutput),
-    bulk_owner=extend_schema(summary="Give many assets one owner", request=BulkOwnerInput, responses=CountOutput),
+    bulk_owner=extend_schema(summary="Give many assets one owner", request=BulkOwnerInput, responses=ChangedOutput),
 )
 class AssetViewSet(viewsets.GenericViewSet[Asset]):
     permission_classes = [ModelPerms]
@@ -416,6 +407,7 @@ class ExceptionOutput(serializers.Serializer[Any]):
     reason = serializers.CharField()
     compensating_measures = serializers.CharField()
     requested_by = serializers.IntegerField(source="requested_by_id")
+    owner = serializers.IntegerField(source="owner_id", allow_null=True)
     approver = serializers.IntegerField(source="approver_id", allow_null=True)
     decided_at = serializers.DateTimeField(allow_null=True)
     decision_note = serializers.CharField()
@@ -447,13 +439,15 @@ class RevokeInput(serializers.Serializer[Any]):
 @extend_schema_view(
     list=extend_schema(summary="List exceptions", parameters=_parameters(exception_selectors.EXCEPTION_LIST, [], [])),
     retrieve=extend_schema(summary="One exception"),
+    bulk_owner=extend_schema(summary="Give many exceptions one owner"),
     create=extend_schema(summary="Request an exception", request=ExceptionInput, responses={201: ExceptionOutput}),
     decide=extend_schema(summary="Approve or reject", request=DecisionInput, responses=ExceptionOutput),
     revoke=extend_schema(summary="Revoke an approved exception", request=RevokeInput, responses=ExceptionOutput),
 )
-class ExceptionViewSet(viewsets.GenericViewSet[ComplianceException]):
+class ExceptionViewSet(BulkOwnerMixin, viewsets.GenericViewSet[ComplianceException]):
     permission_classes = [ModelPerms]
-    perm_action_map = {"decide": "change", "revoke": "change"}
+    perm_action_map = {"decide": "change", "revoke": "change", "bulk_owner": "change"}
+    owned_kind = owners.EXCEPTIONS
     parser_classes = [JSONParser]
     lookup_value_regex = "[0-9]+"
     serializer_class = ExceptionOutput

@@ -7,10 +7,13 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from access.actor import acting
 from access.errors import PermissionDeniedError
+from access.services import create_api_token
 from audits.models import LogEntry
 from governance.models import ComplianceException, Control, ControlTest, Framework, Requirement
 from governance.services import owners
@@ -119,3 +122,91 @@ def test_whoever_requests_an_exception_owns_it_until_reassigned(personas: Any, r
     assert exception.owner_id == olga.pk
     owners.bulk_assign(actor=olga, kind=owners.EXCEPTIONS, objects=[exception], person=omar)
     assert ComplianceException.objects.get(pk=exception.pk).owner_id == omar.pk
+
+
+# --- API ---
+
+
+def api(user: Any) -> Client:
+    _, raw = create_api_token(user=user, name="owners api tests")
+    return Client(headers={"Authorization": f"Bearer {raw}"})
+
+
+@pytest.mark.parametrize(
+    ("route", "fixture", "field", "model_field"),
+    [
+        ("framework-bulk-owner", "frameworks", "owner", "owner_id"),
+        ("requirement-bulk-owner", "requirements", "owner", "owner_id"),
+        ("control-test-bulk-assign", "tests_of_a_control", "assignee", "assignee_id"),
+    ],
+)
+def test_the_api_gives_many_one_owner(
+    request: Any, personas: Any, route: str, fixture: str, field: str, model_field: str
+) -> None:
+    rows = request.getfixturevalue(fixture)
+    omar = personas["owner_omar"]
+    client = api(personas["officer_olga"])
+    body = {"ids": [rows[0].pk, rows[2].pk], field: omar.pk}
+    response = client.post(reverse(route), body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json() == {"changed": 2}
+    model = type(rows[0])
+    assert sorted(model.objects.filter(**{model_field: omar.pk}).values_list("pk", flat=True)) == [
+        rows[0].pk,
+        rows[2].pk,
+    ]
+    detail = client.get(reverse(route.rsplit("-bulk", 1)[0] + "-detail", args=[rows[0].pk])).json()
+    assert detail[field] == omar.pk
+
+
+def test_the_api_names_ids_it_cannot_find_and_changes_nothing(personas: Any, frameworks: list[Framework]) -> None:
+    client = api(personas["officer_olga"])
+    body = {"ids": [frameworks[0].pk, 999_999], "owner": personas["owner_omar"].pk}
+    response = client.post(reverse("framework-bulk-owner"), body, content_type="application/json")
+    assert response.status_code == 400
+    assert "999999" in str(response.json())
+    assert not Framework.objects.filter(owner__isnull=False).exists()
+
+
+def test_the_api_refuses_a_performed_test_by_name(personas: Any, tests_of_a_control: list[ControlTest]) -> None:
+    done = tests_of_a_control[0]
+    done.result, done.performed_on = "fail", timezone.localdate()
+    done.save()
+    body = {"ids": [t.pk for t in tests_of_a_control], "assignee": personas["owner_omar"].pk}
+    response = api(personas["officer_olga"]).post(
+        reverse("control-test-bulk-assign"), body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "already performed" in str(response.json())
+
+
+def test_the_api_reassigns_exceptions(personas: Any, requirements: list[Requirement]) -> None:
+    olga = personas["officer_olga"]
+    exception = request_exception(
+        actor=olga,
+        title="T",
+        reason="R",
+        expires_on=timezone.localdate() + timedelta(days=5),
+        requirement=requirements[0],
+    )
+    client = api(olga)
+    response = client.post(
+        reverse("exception-bulk-owner"),
+        {"ids": [exception.pk], "owner": personas["admin_alice"].pk},
+        content_type="application/json",
+    )
+    assert response.json() == {"changed": 1}
+    assert client.get(reverse("exception-detail", args=[exception.pk])).json()["owner"] == personas["admin_alice"].pk
+
+
+def test_the_api_hands_many_controls_over_with_their_permissions(personas: Any) -> None:
+    controls = [Control.objects.create(ref=f"CTL-B{i}", title=f"Control {i}") for i in range(2)]
+    omar = personas["owner_omar"]
+    response = api(personas["officer_olga"]).post(
+        reverse("control-bulk-owner"),
+        {"ids": [c.pk for c in controls], "owner": omar.pk},
+        content_type="application/json",
+    )
+    assert response.json() == {"changed": 2}
+    seen_by_omar = api(omar).get(reverse("control-list")).json()
+    assert sorted(row["ref"] for row in seen_by_omar["results"]) == ["CTL-B0", "CTL-B1"]

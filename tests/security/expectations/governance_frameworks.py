@@ -17,6 +17,7 @@ from tests.security.expectations import API_ANON, Route, roles
 
 READERS = roles("admin_alice", "officer_olga", "it_ivan", "owner_omar")
 EDITORS = roles("admin_alice", "officer_olga")
+UNSEEN = "an id nobody can see: 400 naming it, once the permission is checked"
 
 
 def _requirement() -> Requirement:
@@ -62,7 +63,25 @@ ROUTES = [
     Route("framework-detail", READERS, kwargs=_framework_pk, anonymous=API_ANON),
     # A POST without a file: editors get 400 naming the field.
     Route("framework-import", EDITORS, method="post", ok=400, anonymous=API_ANON),
+    Route(
+        "framework-bulk-owner",
+        EDITORS,
+        method="post",
+        ok=400,
+        data={"ids": [2**62], "owner": None},
+        note=UNSEEN,
+        anonymous=API_ANON,
+    ),
     Route("requirement-list", READERS, anonymous=API_ANON),
+    Route(
+        "requirement-bulk-owner",
+        EDITORS,
+        method="post",
+        ok=400,
+        data={"ids": [2**62], "owner": None},
+        note=UNSEEN,
+        anonymous=API_ANON,
+    ),
     Route("requirement-detail", READERS, kwargs=_requirement_pk, anonymous=API_ANON),
     Route(
         "requirement-detail",

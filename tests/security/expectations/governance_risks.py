@@ -168,6 +168,15 @@ ROUTES = [
     Route("exception-list", OFFICERS, method="post", ok=400, note="no data: field errors", anonymous=API_ANON),
     Route("exception-detail", GLOBAL_VIEW, kwargs=_exception, anonymous=API_ANON),
     Route(
+        "exception-bulk-owner",
+        OFFICERS,
+        method="post",
+        ok=400,
+        data={"ids": [2**62], "owner": None},
+        note="an id nobody can see: 400 naming it, once the permission is checked",
+        anonymous=API_ANON,
+    ),
+    Route(
         "exception-decide",
         OFFICERS,
         kwargs=_exception,
