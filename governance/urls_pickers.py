@@ -7,4 +7,5 @@ from governance.views import pickers as views
 urlpatterns: list[URLPattern] = [
     path("pickers/people/", views.people_search, name="people_search"),
     path("pickers/assets/", views.asset_search, name="asset_search"),
+    path("pickers/controls/", views.control_search, name="control_search"),
 ]

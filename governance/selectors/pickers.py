@@ -8,6 +8,9 @@ People (owners, approvers): who may use the people picker, and whom it finds.
   pages) may filter their lists by owner, and find only themselves: they learn no other name.
 - Everyone else (auditors, employees): refused.
 
+Controls (a risk's mitigating controls): the controls the user may see, for whoever uses the
+risk or control pages.
+
 Assets: holders of ``governance.view_asset`` find every asset; people who see risks but not
 the inventory (a Control owner) find only the assets of the risks they may see; others are
 refused.
@@ -21,7 +24,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from access.models import Role, User
-from governance.models import Asset, Risk
+from governance.models import Asset, Control, Risk
 from governance.scoping import scoped
 from governance.selectors.controls import may_browse_controls
 from workbench.pickers import PickerSource
@@ -97,6 +100,18 @@ def assets_for_picker(user: Any, params: Mapping[str, str] | None = None) -> Que
     return assets
 
 
+def may_use_control_picker(user: Any) -> bool:
+    """Whoever records risks or owns some: they pick the controls that mitigate them."""
+    return _signed_in(user) and (user.has_perm("governance.view_riskmatrix") or may_browse_controls(user))
+
+
+def controls_for_picker(user: Any, params: Mapping[str, str] | None = None) -> QuerySet[Control]:
+    """Controls ``user`` may see (all of them, or a Control owner's own)."""
+    if not may_use_control_picker(user):
+        return Control.objects.none()
+    return scoped(user, Control.objects.all())
+
+
 def person_label(user: Any) -> str:
     name = user.get_full_name()
     return f"{name} <{user.email}>" if name and name != user.email else str(user.email)
@@ -105,6 +120,14 @@ def person_label(user: Any) -> str:
 def asset_label(asset: Any) -> str:
     inactive = ", inactive" if not asset.is_active else ""
     return f"{asset.name} ({asset.get_kind_display()}{inactive})"
+
+
+def control_label(control: Any) -> str:
+    return f"{control.ref} {control.title}"
+
+
+def _control_search(query: str) -> Q:
+    return Q(ref__icontains=query) | Q(title__icontains=query)
 
 
 def _person_search(query: str) -> Q:
@@ -132,4 +155,13 @@ ASSETS = PickerSource(
     order=("name", "pk"),
     label=asset_label,
     placeholder="Type an asset name or kind",
+)
+
+CONTROLS = PickerSource(
+    url_name="governance:control_search",
+    rows=controls_for_picker,
+    search=_control_search,
+    order=("ref", "pk"),
+    label=control_label,
+    placeholder="Type a control reference or title",
 )

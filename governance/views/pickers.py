@@ -1,4 +1,4 @@
-"""Search endpoints of the type-ahead pickers (htmx): people and assets.
+"""Search endpoints of the type-ahead pickers (htmx): people, assets and controls.
 
 Who may use them and what they find is in ``governance.selectors.pickers``; a person
 with no use for a picker is refused (403), so deny by default.
@@ -29,3 +29,11 @@ def asset_search(request: HttpRequest) -> HttpResponse:
     if not selectors.may_use_asset_picker(request.user):
         raise PermissionDenied("You may not look assets up.")
     return picker_search(request, selectors.ASSETS, request.user)
+
+
+@require_GET
+@login_required
+def control_search(request: HttpRequest) -> HttpResponse:
+    if not selectors.may_use_control_picker(request.user):
+        raise PermissionDenied("You may not look controls up.")
+    return picker_search(request, selectors.CONTROLS, request.user)

@@ -12,7 +12,15 @@ from django.db.models import QuerySet
 from access.errors import DomainError
 from access.models import User
 from governance.models import Asset, Control, Finding, Requirement, Risk, RiskMatrix
-from governance.selectors.pickers import ASSETS, PEOPLE, asset_label, assets_for_picker, person_label
+from governance.selectors.pickers import (
+    ASSETS,
+    CONTROLS,
+    PEOPLE,
+    asset_label,
+    assets_for_picker,
+    control_label,
+    person_label,
+)
 from governance.selectors.risks import risk_approvers
 from workbench.pickers import PickerWidget
 
@@ -92,6 +100,19 @@ def _levels(labels: list[str]) -> list[tuple[str, str]]:
     return [(str(i), f"{i} - {label}") for i, label in enumerate(labels, start=1)]
 
 
+class ControlsField(forms.ModelMultipleChoiceField):
+    """Controls, ticked after a search by reference or title (the page never lists every control)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Control.objects.none())
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", PickerWidget(CONTROLS, multiple=True))
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, obj: Any) -> str:
+        return control_label(obj)
+
+
 # --- Risks ---
 
 
@@ -116,8 +137,8 @@ class RiskForm(StyledForm):
         required=False,
         help_text="Required to transfer or avoid a risk: say how.",
     )
-    controls = forms.ModelMultipleChoiceField(
-        label="Mitigating controls", queryset=Control.objects.none(), required=False
+    controls = ControlsField(
+        label="Mitigating controls", help_text="Search by reference or title, then tick the controls."
     )
     accepted_by = PersonField(
         label="Accepted by",

@@ -124,6 +124,7 @@ ROUTES = [
     # himself. Assets: view_asset finds the inventory; a Control owner only the assets of his risks.
     Route("governance:people_search", BROWSERS, note="people picker: owner filters and owner fields"),
     Route("governance:asset_search", BROWSERS, note="asset picker: scoped to the risks an owner sees"),
+    Route("governance:control_search", BROWSERS, note="control picker of the risk form: controls one may see"),
     # API: risks and the heat map
     Route("risk-list", BROWSERS, anonymous=API_ANON),
     Route(
