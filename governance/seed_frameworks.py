@@ -22,6 +22,7 @@ from django.utils import timezone
 from access.actor import acting
 from access.models import Role, User
 from governance.models import Framework, Requirement
+from governance.services import owners
 from governance.services.frameworks import import_library
 
 REQUIREMENTS_PER_FRAMEWORK = 1000
@@ -49,6 +50,9 @@ def seed_demo_frameworks(ctx: Any) -> None:
         return
     with acting(actor, via=getattr(ctx, "via", "command:seed")):
         reports = import_library(actor=actor, only_new=True)
+        # The officer who brought the frameworks in answers for them until someone else does.
+        unowned = Framework.objects.filter(owner__isnull=True, pk__in=[r.framework.pk for r in reports])
+        owners.bulk_assign(actor=actor, kind=owners.FRAMEWORKS, objects=unowned, person=actor)
     for report in reports:
         ctx.record("frameworks", int(report.framework_created))
         ctx.record("requirements", report.created)
