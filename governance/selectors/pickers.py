@@ -154,7 +154,7 @@ ASSETS = PickerSource(
     search=_asset_search,
     order=("name", "pk"),
     label=asset_label,
-    placeholder="Type an asset name or kind",
+    placeholder="Type a name or kind",
 )
 
 CONTROLS = PickerSource(
@@ -163,5 +163,5 @@ CONTROLS = PickerSource(
     search=_control_search,
     order=("ref", "pk"),
     label=control_label,
-    placeholder="Type a control reference or title",
+    placeholder="Type a reference or title",
 )

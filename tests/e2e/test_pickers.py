@@ -1,0 +1,60 @@
+"""The type-ahead owner picker of the risk register, in a real browser.
+
+The officer types part of a name in the Owner filter's search field, picks the match
+(htmx filled the select with it) and applies: the register lists only that owner's risks,
+and the URL keeps the id contract (``?owner=<id>``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from access.models import User
+from governance.models import Risk
+from tests.conftest import make_persona
+from tests.e2e.conftest import ARTIFACTS, Console
+from tests.e2e.test_sign_in_mfa import assert_page_is_styled_and_clean, sign_in
+
+
+def test_officer_filters_the_register_by_an_owner_found_by_typing(
+    page: Any, live_server: Any, console: Console
+) -> None:
+    olga = make_persona("officer_olga")
+    people = [User.objects.create(email=f"person{i:02d}@example.test", full_name=f"Person {i:02d}") for i in range(30)]
+    zed = User.objects.create(email="zed@example.test", full_name="Zed Zimmerman")
+    for i, person in enumerate(people):
+        Risk.objects.create(ref=f"RSK-P{i:02d}", title=f"Risk of person {i}", owner=person)
+    Risk.objects.create(ref="RSK-ZED", title="Zed's risk", owner=zed)
+
+    sign_in(page, olga.email)
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(reverse("governance:risk_list"))
+    expect(page.get_by_role("heading", name="Risk register")).to_be_visible()
+    owner_select = page.locator("#filter-owner")
+    # Before any search, the filter holds only "Any": no option per user.
+    expect(owner_select.locator("option")).to_have_count(1)
+
+    search = page.get_by_label("Search owner")
+    search.fill("zimm")
+    match = owner_select.locator("option", has_text="Zed Zimmerman")
+    expect(match).to_have_count(1)
+    expect(owner_select.locator("option")).to_have_count(2)  # Any + the one match
+    search.press("Enter")  # searches again; does not submit the filters
+    expect(page).to_have_url(re.compile(r"/governance/risks/$"))
+    owner_select.select_option(label="Zed Zimmerman <zed@example.test>")
+    page.get_by_role("button", name="Apply").click()
+
+    page.wait_for_url(re.compile(rf"owner={zed.pk}(&|$)"))
+    table = page.get_by_role("table")
+    expect(table.get_by_role("link", name="RSK-ZED")).to_be_visible()
+    expect(table.get_by_role("link", name="RSK-P01")).to_have_count(0)
+    expect(page.get_by_text("1 result", exact=True)).to_be_visible()
+    # The chosen owner stays selected, resolved to the label, after the page reloads.
+    expect(owner_select.locator("option:checked")).to_have_text("Zed Zimmerman <zed@example.test>")
+    assert_page_is_styled_and_clean(page, console)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "pickers-risk-owner-filter.png"), full_page=True)
