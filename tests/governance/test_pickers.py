@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from access.models import Role, User
@@ -359,3 +361,40 @@ def test_bulk_owner_with_a_picked_person(personas: Any, crowd: dict[str, Any]) -
     )
     assert response.status_code == 302
     assert set(Risk.objects.filter(owner=new_owner).values_list("pk", flat=True)) >= {r.pk for r in risks}
+
+
+# --- an active picker filter costs the same queries with 1 row and with 50 ---
+
+
+@pytest.mark.parametrize(
+    ("persona", "name", "param"),
+    [
+        ("officer_olga", "governance:risk_list", "owner"),
+        ("officer_olga", "governance:risk_list", "asset"),
+        ("officer_olga", "governance:control_list", "owner"),
+        ("it_ivan", "governance:asset_list", "owner"),
+    ],
+)
+def test_a_picked_filter_costs_a_fixed_number_of_queries(
+    personas: Any, persona: str, name: str, param: str, django_assert_max_num_queries: Any
+) -> None:
+    owner = _people(1, "solo", role=Role.CONTROL_OWNER)[0]
+    asset = Asset.objects.create(name="Shared system", owner=owner)
+    value = asset.pk if param == "asset" else owner.pk
+
+    def make(n: int, tag: str) -> None:
+        for i in range(n):
+            Risk.objects.create(ref=f"RSK-{tag}{i:02d}", title="r", owner=owner).assets.add(asset)
+            Control.objects.create(ref=f"CTL-{tag}{i:02d}", title="c", owner=owner)
+            Asset.objects.create(name=f"System {tag}{i:02d}", owner=owner)
+
+    client = personas.client(persona)
+    url = f"{reverse(name)}?{param}={value}"
+    make(1, "one")
+    client.get(url)  # warm up
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    make(49, "many")
+    with django_assert_max_num_queries(len(one)):
+        html = client.get(url).content.decode()
+    assert f'<option value="{value}" selected>' in html
