@@ -3,6 +3,7 @@
 from django.urls import URLPattern, path
 
 from governance.views import controls as views
+from governance.views import owners
 
 urlpatterns: list[URLPattern] = [
     path("", views.dashboard, name="dashboard"),
@@ -15,6 +16,7 @@ urlpatterns: list[URLPattern] = [
     path("controls/<int:pk>/edit/", views.control_edit, name="control_edit"),
     path("controls/<int:pk>/record-test/", views.control_record_test, name="control_record_test"),
     path("control-tests/", views.control_test_list, name="control_test_list"),
+    path("control-tests/bulk-assign/", owners.control_test_bulk_assign, name="control_test_bulk_assign"),
     path("control-tests/export.csv", views.control_test_csv, name="control_test_csv"),
     path("soa/<int:pk>/", views.soa, name="soa"),
     path("soa/<int:pk>/export.csv", views.soa_csv, name="soa_csv"),

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from governance.views import assets, exceptions, findings, risks
+from governance.views import assets, exceptions, findings, owners, risks
 
 urlpatterns: list[URLPattern] = [
     # Risks
@@ -28,6 +28,7 @@ urlpatterns: list[URLPattern] = [
     path("assets/<int:pk>/reactivate/", assets.asset_reactivate, name="asset_reactivate"),
     # Exceptions
     path("exceptions/", exceptions.exception_list, name="exception_list"),
+    path("exceptions/bulk-owner/", owners.exception_bulk_owner, name="exception_bulk_owner"),
     path("exceptions/export.csv", exceptions.exception_export, name="exception_export"),
     path("exceptions/new/", exceptions.exception_request, name="exception_request"),
     path("exceptions/<int:pk>/", exceptions.exception_detail, name="exception_detail"),

@@ -72,8 +72,8 @@ def controls_visible_to(user: Any) -> QuerySet[Control]:
 
 
 def control_tests_visible_to(user: Any) -> QuerySet[ControlTest]:
-    """Tests of the controls ``user`` may see, with the control, its owner and the tester joined."""
-    tests = ControlTest.objects.select_related("control", "control__owner", "tester")
+    """Tests of the controls ``user`` may see, with the control, its owner, the tester and assignee joined."""
+    tests = ControlTest.objects.select_related("control", "control__owner", "tester", "assignee")
     if user is not None and user.is_authenticated and user.is_active and user.has_perm("governance.view_control"):
         return tests
     return tests.filter(control__in=scoped(user, Control.objects.all(), "view").values("pk"))

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from governance.models import ComplianceException, Requirement
+from governance.selectors.pickers import PEOPLE
 from workbench.listing import Column, Filter, ListSpec
 
 EXPIRING_DAYS = 30
@@ -23,15 +24,15 @@ def requirement_label(requirement: Requirement | None) -> str:
 
 
 def exceptions_visible_to(user: Any) -> QuerySet[ComplianceException]:
-    """All exceptions for holders of ``view_complianceexception``; one's own requests otherwise."""
+    """All exceptions for holders of ``view_complianceexception``; those one requested or owns otherwise."""
     queryset = ComplianceException.objects.select_related(
-        "requirement__framework", "control", "requested_by", "approver"
+        "requirement__framework", "control", "requested_by", "approver", "owner"
     )
     if user is None or not user.is_authenticated or not user.is_active:
         return queryset.none()
     if user.has_perm("governance.view_complianceexception"):
         return queryset
-    return queryset.filter(requested_by=user)
+    return queryset.filter(Q(requested_by=user) | Q(owner=user))
 
 
 def exception_for(user: Any, pk: int) -> ComplianceException:
@@ -79,6 +80,7 @@ EXCEPTION_LIST = ListSpec(
     filters=(
         Filter("status", "Status", "status", choices=Status.choices),
         Filter("expiry", "Expiry", "pk__in", choices=EXPIRY_CHOICES, convert=_expiry_subquery),
+        Filter("owner", "Owner", "owner_id", picker=PEOPLE, convert=int),
     ),
     sorts={"expires": "expires_on", "title": "title", "created": "created_at", "status": "status"},
     default_sort="expires",
@@ -88,6 +90,7 @@ EXCEPTION_LIST = ListSpec(
         Column("Requirement", lambda e: requirement_label(e.requirement)),
         Column("Control", lambda e: e.control.ref if e.control else ""),
         Column("Requested by", lambda e: e.requested_by.email),
+        Column("Owner", lambda e: e.owner.email if e.owner else ""),
         Column("Approver", lambda e: e.approver.email if e.approver else ""),
         Column("Decided at", lambda e: e.decided_at or ""),
         Column("Expires on", lambda e: e.expires_on),

@@ -31,7 +31,7 @@ def frameworks_visible_to(*, user: Any) -> QuerySet[Framework]:
     current = Requirement.objects.filter(framework=OuterRef("pk"), removed_at__isnull=True, is_section=False)
     return (
         scoped(user, Framework.objects.all())
-        .select_related("imported_by")
+        .select_related("imported_by", "owner")
         .annotate(
             requirement_count=_count_of(current, "framework"),
             applicable_count=_count_of(current.filter(applicable=True), "framework"),
@@ -54,7 +54,7 @@ def requirements_visible_to(*, user: Any) -> QuerySet[Requirement]:
     links = RequirementControls.objects.filter(requirement_id=OuterRef("pk"))
     return (
         Requirement.objects.filter(framework__in=scoped(user, Framework.objects.all()))
-        .select_related("framework", "parent")
+        .select_related("framework", "parent", "owner")
         .annotate(control_count=_count_of(links, "requirement_id"), has_controls=Exists(links))
     )
 

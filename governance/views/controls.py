@@ -36,6 +36,7 @@ from governance.selectors import controls as selectors
 from governance.selectors import exceptions as exception_selectors
 from governance.selectors.pickers import PEOPLE
 from governance.services import controls as services
+from governance.services import owners
 from governance.views.controls_forms import (
     PICKER_MAX_RESULTS,
     PICKER_ORDER,
@@ -46,6 +47,8 @@ from governance.views.controls_forms import (
     picker_matches,
     requirements_for_picker,
 )
+from governance.views.owners import person_filter
+from governance.views.risk_forms import AssignTestsForm
 from workbench.listing import Column, Filter, ListSpec, build_list, csv_response
 
 # --- helpers ---
@@ -178,6 +181,7 @@ TEST_LIST = ListSpec(
         Filter("overdue", "Overdue", "pk__in", choices=(("yes", "Overdue only"),), convert=_overdue_tests),
         Filter("planned", "Planned", "pk__in", choices=(("yes", "Not performed yet"),), convert=_planned_tests),
         Filter("owner", "Control owner", "control__owner_id", picker=PEOPLE, convert=int),
+        person_filter("assignee", "Assigned to", "assignee_id"),
         Filter("control", "Control (id)", "control_id", convert=int),
         Filter("from", "Performed from (YYYY-MM-DD)", "performed_on__gte", convert=date.fromisoformat),
         Filter("to", "Performed until (YYYY-MM-DD)", "performed_on__lte", convert=date.fromisoformat),
@@ -197,6 +201,7 @@ TEST_LIST = ListSpec(
         Column("Performed on", lambda t: t.performed_on or ""),
         Column("Result", lambda t: t.get_result_display()),
         Column("Tester", lambda t: t.tester.email if t.tester else ""),
+        Column("Assigned to", lambda t: t.assignee.email if t.assignee else ""),
         Column("Notes", lambda t: t.notes),
         Column("Evidence reference", lambda t: t.evidence_reference),
         Column("Evidence file", lambda t: t.evidence_file.name if t.evidence_file else ""),
@@ -390,7 +395,12 @@ def control_record_test(request: HttpRequest, pk: int) -> HttpResponse:
 def control_test_list(request: HttpRequest) -> HttpResponse:
     user = _require_browse(request)
     listing = build_list(TEST_LIST, selectors.control_tests_visible_to(user), _params(request), user=user)
-    return render(request, "governance/controls/test_list.html", {"listing": listing, "today": _today()})
+    context = {
+        "listing": listing,
+        "today": _today(),
+        "bulk_form": AssignTestsForm() if user.has_perm(owners.CONTROL_TESTS.perm) else None,
+    }
+    return render(request, "governance/controls/test_list.html", context)
 
 
 @login_required

@@ -16,7 +16,9 @@ from access.models import User
 from governance.models import ComplianceException
 from governance.selectors import exceptions as selectors
 from governance.services import exceptions as services
+from governance.services import owners
 from governance.views.risk_forms import (
+    BulkOwnerForm,
     ExceptionDecisionForm,
     ExceptionRequestForm,
     ExceptionRevokeForm,
@@ -44,8 +46,12 @@ def _exception(request: HttpRequest, pk: int) -> ComplianceException:
 @permission_required(VIEW, raise_exception=True)
 def exception_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    listing = build_list(selectors.EXCEPTION_LIST, selectors.exceptions_visible_to(user), clean_params(request))
-    context = {"listing": listing, "can_request": user.has_perm("governance.add_complianceexception")}
+    listing = build_list(selectors.EXCEPTION_LIST, selectors.exceptions_visible_to(user), clean_params(request), user)
+    context = {
+        "listing": listing,
+        "can_request": user.has_perm("governance.add_complianceexception"),
+        "bulk_form": BulkOwnerForm() if user.has_perm(owners.EXCEPTIONS.perm) else None,
+    }
     return render(request, "governance/exceptions/exception_list.html", context)
 
 

@@ -23,8 +23,10 @@ from access.models import User
 from governance.importers import FORMATS
 from governance.models import Framework, Requirement
 from governance.selectors import frameworks as selectors
-from governance.services import framework_imports
+from governance.services import framework_imports, owners
 from governance.services import frameworks as services
+from governance.views.owners import person_filter
+from governance.views.risk_forms import BulkOwnerForm
 from workbench.listing import Column, Filter, ListSpec, build_list, csv_response
 
 VIEW_FRAMEWORK = "governance.view_framework"
@@ -129,11 +131,12 @@ FRAMEWORK_COLUMNS = (
     Column("removed", lambda f: f.removed_count),
     Column("imported_at", lambda f: f.imported_at.isoformat() if f.imported_at else ""),
     Column("imported_by", lambda f: f.imported_by.email if f.imported_by else ""),
+    Column("owner", lambda f: f.owner.email if f.owner else ""),
 )
 
 FRAMEWORK_LIST = ListSpec(
     search_fields=("name", "key", "publisher", "description"),
-    filters=(Filter("source", "Source", "source", choices=Framework.Source.choices),),
+    filters=(Filter("source", "Source", "source", choices=Framework.Source.choices), person_filter()),
     sorts={
         "name": "name",
         "key": "key",
@@ -149,9 +152,11 @@ FRAMEWORK_LIST = ListSpec(
 @login_required
 @permission_required(VIEW_FRAMEWORK, raise_exception=True)
 def framework_list(request: HttpRequest) -> HttpResponse:
-    queryset = selectors.frameworks_visible_to(user=_user(request))
-    listing = build_list(FRAMEWORK_LIST, queryset, request.GET)
-    return render(request, "governance/frameworks/framework_list.html", {"listing": listing})
+    user = _user(request)
+    queryset = selectors.frameworks_visible_to(user=user)
+    listing = build_list(FRAMEWORK_LIST, queryset, request.GET, user)
+    context = {"listing": listing, "bulk_form": BulkOwnerForm() if user.has_perm(owners.FRAMEWORKS.perm) else None}
+    return render(request, "governance/frameworks/framework_list.html", context)
 
 
 @login_required
@@ -229,6 +234,7 @@ def _requirement_list_spec(user: User) -> ListSpec:
                 choices=(("requirement", "Requirements"), ("section", "Sections")),
                 convert=lambda v: v == "section",
             ),
+            person_filter(),
         ),
         sorts={
             "framework": "framework__name",
@@ -254,6 +260,7 @@ REQUIREMENT_COLUMNS = (
     Column("justification", lambda r: r.justification),
     Column("controls", lambda r: r.control_count),
     Column("removed_at", lambda r: r.removed_at.isoformat() if r.removed_at else ""),
+    Column("owner", lambda r: r.owner.email if r.owner else ""),
 )
 
 
@@ -261,8 +268,9 @@ REQUIREMENT_COLUMNS = (
 @permission_required(VIEW_REQUIREMENT, raise_exception=True)
 def requirement_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    listing = build_list(_requirement_list_spec(user), selectors.requirements_visible_to(user=user), request.GET)
-    context = {"listing": listing, "can_change": user.has_perm(CHANGE_REQUIREMENT)}
+    listing = build_list(_requirement_list_spec(user), selectors.requirements_visible_to(user=user), request.GET, user)
+    can_change = user.has_perm(CHANGE_REQUIREMENT)
+    context = {"listing": listing, "can_change": can_change, "bulk_form": BulkOwnerForm() if can_change else None}
     return render(request, "governance/frameworks/requirement_list.html", context)
 
 

@@ -240,6 +240,12 @@ class BulkOwnerForm(StyledForm):
         return sorted({int(v) for v in raw if str(v).isdigit()})[:1000]
 
 
+class AssignTestsForm(BulkOwnerForm):
+    """The bulk form of planned control tests: the person who is to perform them."""
+
+    owner = PersonField(label="Assign to", blank="nobody", empty_label="Nobody (the control's owner)")
+
+
 # --- Assets ---
 
 

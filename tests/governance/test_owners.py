@@ -210,3 +210,125 @@ def test_the_api_hands_many_controls_over_with_their_permissions(personas: Any) 
     assert response.json() == {"changed": 2}
     seen_by_omar = api(omar).get(reverse("control-list")).json()
     assert sorted(row["ref"] for row in seen_by_omar["results"]) == ["CTL-B0", "CTL-B1"]
+
+
+# --- Pages ---
+
+LISTS = [
+    # (list URL name, bulk URL name, fixture, model field, filter parameter)
+    ("governance:framework_list", "governance:framework_bulk_owner", "frameworks", "owner_id", "owner"),
+    ("governance:requirement_list", "governance:requirement_bulk_owner", "requirements", "owner_id", "owner"),
+    (
+        "governance:control_test_list",
+        "governance:control_test_bulk_assign",
+        "tests_of_a_control",
+        "assignee_id",
+        "assignee",
+    ),
+]
+
+
+@pytest.mark.parametrize(("list_name", "bulk_name", "fixture", "field", "param"), LISTS)
+def test_a_list_ticks_rows_gives_them_an_owner_and_filters_on_it(
+    request: Any, personas: Any, list_name: str, bulk_name: str, fixture: str, field: str, param: str
+) -> None:
+    rows = request.getfixturevalue(fixture)
+    omar = personas["owner_omar"]
+    client = personas.client("officer_olga")
+    page = client.get(reverse(list_name)).content.decode()
+    assert f'formaction="{reverse(bulk_name)}"' in page
+    assert f'name="ids" value="{rows[1].pk}"' in page
+    response = client.post(
+        reverse(bulk_name),
+        {"ids": [rows[0].pk, rows[1].pk], "owner": omar.pk, "return_query": "sort=-pk&q=x"},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == reverse(list_name) + "?sort=-pk&q=x", "back to the same view of the list"
+    assert "on 2 of the 2 ticked" in response.content.decode()
+    model = type(rows[0])
+    assert sorted(model.objects.filter(**{field: omar.pk}).values_list("pk", flat=True)) == sorted(
+        [rows[0].pk, rows[1].pk]
+    )
+    filtered = client.get(reverse(list_name), {param: omar.pk})
+    shown = {row.pk for row in filtered.context["listing"].rows}
+    assert shown == {rows[0].pk, rows[1].pk}
+    assert str(omar.pk) in filtered.content.decode() and "Omar" in filtered.content.decode(), "the active person shown"
+
+
+def test_it_administrators_see_owners_but_cannot_change_them(personas: Any, frameworks: list[Framework]) -> None:
+    client = personas.client("it_ivan")
+    page = client.get(reverse("governance:framework_list")).content.decode()
+    assert 'name="ids"' not in page and "bulk-owner" not in page
+    response = client.post(
+        reverse("governance:framework_bulk_owner"), {"ids": [frameworks[0].pk], "owner": personas["it_ivan"].pk}
+    )
+    assert response.status_code == 403
+    assert not Framework.objects.filter(owner__isnull=False).exists()
+
+
+def test_a_performed_test_has_no_box_and_a_forged_one_changes_nothing(
+    personas: Any, tests_of_a_control: list[ControlTest]
+) -> None:
+    done = tests_of_a_control[2]
+    done.result, done.performed_on = "pass", timezone.localdate()
+    done.save()
+    client = personas.client("officer_olga")
+    page = client.get(reverse("governance:control_test_list")).content.decode()
+    assert f'name="ids" value="{done.pk}"' not in page
+    assert f'name="ids" value="{tests_of_a_control[0].pk}"' in page
+    response = client.post(
+        reverse("governance:control_test_bulk_assign"),
+        {"ids": [tests_of_a_control[0].pk, done.pk], "owner": personas["owner_omar"].pk},
+        follow=True,
+    )
+    assert "already performed" in response.content.decode()
+    assert not ControlTest.objects.filter(assignee__isnull=False).exists()
+
+
+def test_nothing_ticked_or_an_unknown_person_is_an_error_not_a_change(
+    personas: Any, frameworks: list[Framework]
+) -> None:
+    client = personas.client("officer_olga")
+    for data in ({"owner": personas["owner_omar"].pk}, {"ids": [frameworks[0].pk], "owner": 999_999}):
+        response = client.post(reverse("governance:framework_bulk_owner"), data, follow=True)
+        assert response.status_code == 200
+        assert "Tick at least one of the frameworks and choose a valid person" in response.content.decode()
+    assert not Framework.objects.filter(owner__isnull=False).exists()
+
+
+def test_exceptions_list_gives_owners(personas: Any, requirements: list[Requirement]) -> None:
+    olga, alice = personas["officer_olga"], personas["admin_alice"]
+    exception = request_exception(
+        actor=olga,
+        title="Old HR tool",
+        reason="R",
+        expires_on=timezone.localdate() + timedelta(days=9),
+        requirement=requirements[0],
+    )
+    client = personas.client("officer_olga")
+    assert f'name="ids" value="{exception.pk}"' in client.get(reverse("governance:exception_list")).content.decode()
+    client.post(reverse("governance:exception_bulk_owner"), {"ids": [exception.pk], "owner": alice.pk})
+    assert ComplianceException.objects.get(pk=exception.pk).owner_id == alice.pk
+    exported = b"".join(client.get(reverse("governance:exception_export")).streaming_content).decode()
+    assert alice.email in exported
+
+
+@pytest.mark.parametrize(
+    ("export_name", "fixture", "header"),
+    [
+        ("governance:framework_export", "frameworks", "owner"),
+        ("governance:requirement_export", "requirements", "owner"),
+        ("governance:control_test_csv", "tests_of_a_control", "Assigned to"),
+    ],
+)
+def test_exports_name_the_owner(request: Any, personas: Any, export_name: str, fixture: str, header: str) -> None:
+    rows = request.getfixturevalue(fixture)
+    olga = personas["officer_olga"]
+    kind = {"frameworks": owners.FRAMEWORKS, "requirements": owners.REQUIREMENTS}.get(fixture, owners.CONTROL_TESTS)
+    with acting(olga, via="test"):
+        owners.bulk_assign(actor=olga, kind=kind, objects=rows[:1], person=personas["owner_omar"])
+    response = personas.client("officer_olga").get(reverse(export_name))
+    text = b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
+    lines = text.splitlines()
+    assert header in lines[0].split(",")
+    assert sum(personas["owner_omar"].email in line for line in lines[1:]) == 1

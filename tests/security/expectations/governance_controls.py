@@ -54,6 +54,13 @@ ROUTES = [
     Route("governance:control_list", BROWSERS),
     Route("governance:control_csv", BROWSERS),
     Route("governance:control_bulk_owner", OFFICERS, method="post", ok=302, note="empty form: redirect with a message"),
+    Route(
+        "governance:control_test_bulk_assign",
+        OFFICERS,
+        method="post",
+        ok=302,
+        note="nothing ticked: back to the list with a message",
+    ),
     Route("governance:control_create", OFFICERS),
     Route(
         "governance:control_requirement_search",

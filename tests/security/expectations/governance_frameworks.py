@@ -58,6 +58,20 @@ ROUTES = [
     ),
     # Nothing selected: editors are sent back to the list with a message.
     Route("governance:requirement_bulk_applicability", EDITORS, method="post", ok=302),
+    Route(
+        "governance:framework_bulk_owner",
+        EDITORS,
+        method="post",
+        ok=302,
+        note="nothing ticked: back to the list with a message",
+    ),
+    Route(
+        "governance:requirement_bulk_owner",
+        EDITORS,
+        method="post",
+        ok=302,
+        note="nothing ticked: back to the list with a message",
+    ),
     # API
     Route("framework-list", READERS, anonymous=API_ANON),
     Route("framework-detail", READERS, kwargs=_framework_pk, anonymous=API_ANON),

@@ -107,6 +107,9 @@ ROUTES = [
     # Exception pages
     Route("governance:exception_list", GLOBAL_VIEW),
     Route("governance:exception_export", GLOBAL_VIEW),
+    Route(
+        "governance:exception_bulk_owner", OFFICERS, **POST_302, note="nothing ticked: back to the list with a message"
+    ),
     Route("governance:exception_request", OFFICERS),
     Route("governance:exception_detail", GLOBAL_VIEW, kwargs=_exception),
     Route("governance:exception_decide", OFFICERS, kwargs=_exception),

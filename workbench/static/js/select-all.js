@@ -1,4 +1,4 @@
-// Requirement list: a "select all" box ticks every row box of the page (no inline scripts; strict CSP).
+// Lists with bulk actions: a "select all" box ticks every row box of the page (no inline scripts; strict CSP).
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("input[data-select-all]").forEach(function (master) {
     master.addEventListener("change", function () {
