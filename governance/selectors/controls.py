@@ -247,22 +247,26 @@ HOME_PLANNED_DAYS = 30
 
 
 def owner_home(user: Any) -> OwnerHome:
-    """The controls ``user`` owns, those overdue or failing, and tests due within 30 days (fixed queries)."""
+    """The controls ``user`` owns, those overdue or failing, and tests due within 30 days (fixed queries).
+
+    A planned test is the assignee's, or the control owner's while nobody is assigned.
+    """
     today = timezone.localdate()
     own = Control.objects.filter(owner=user).order_by("next_test_due", "ref")
     failing = Q(latest_test_result__in=[Outcome.FAIL, Outcome.PARTIAL])
     planned = ControlTest.objects.filter(
-        control__owner=user,
+        Q(assignee=user) | Q(assignee__isnull=True, control__owner=user),
         result="",
         performed_on__isnull=True,
         due_date__lte=today + timedelta(days=HOME_PLANNED_DAYS),
     )
     count = own.count()
+    planned_rows = list(planned.select_related("control").order_by("due_date", "pk")[:HOME_LIMIT])
     return OwnerHome(
-        shown=bool(count) or user.has_role(Role.CONTROL_OWNER),
+        shown=bool(count or planned_rows) or user.has_role(Role.CONTROL_OWNER),
         controls=list(own[:HOME_LIMIT]),
         control_count=count,
         overdue=list(own.filter(next_test_due__lt=today)[:HOME_LIMIT]),
         failed=list(own.filter(failing)[:HOME_LIMIT]),
-        planned=list(planned.select_related("control").order_by("due_date", "pk")[:HOME_LIMIT]),
+        planned=planned_rows,
     )

@@ -17,6 +17,7 @@ from django.db import models, transaction
 
 from access.permissions import require_perm
 from governance.models import ComplianceException, ControlTest, Framework, Requirement
+from governance.scoping import can
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,21 @@ def check_person(field: str, person: Any) -> None:
     """Only an active user can answer for something."""
     if person is not None and not person.is_active:
         raise ValidationError({field: "This user is deactivated; choose an active user."})
+
+
+def may_record_tests_of(person: Any, control: Any) -> bool:
+    """Whether ``person`` may record a test of ``control`` (the rule of ``record_control_test``)."""
+    return bool(person.has_perm("governance.add_controltest") or can(person, control, "change"))
+
+
+def _refuse_unable_assignee(tests: list[Any], person: Any) -> None:
+    if person is None:
+        return
+    unable = sorted({t.control.ref for t in tests if not may_record_tests_of(person, t.control)})
+    if unable:
+        named = ", ".join(unable[:5]) + (" and more" if len(unable) > 5 else "")
+        advice = "make them the control's owner first, or choose someone else"
+        raise ValidationError({"assignee": f"{person} may not record tests of {named}: {advice}."})
 
 
 def _refuse_performed_tests(tests: list[Any]) -> None:
@@ -60,6 +76,7 @@ def bulk_assign(*, actor: Any, kind: OwnedKind, objects: Iterable[Any], person: 
     rows = list(objects)
     if kind is CONTROL_TESTS:
         _refuse_performed_tests(rows)
+        _refuse_unable_assignee(rows, person)
     wanted = getattr(person, "pk", None)
     changed = 0
     for row in rows:

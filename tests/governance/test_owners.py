@@ -16,6 +16,7 @@ from access.errors import PermissionDeniedError
 from access.services import create_api_token
 from audits.models import LogEntry
 from governance.models import ComplianceException, Control, ControlTest, Framework, Requirement
+from governance.scoping import hand_over_object_perms
 from governance.services import owners
 from governance.services.exceptions import request_exception
 
@@ -33,8 +34,10 @@ def requirements(frameworks: list[Framework]) -> list[Requirement]:
 
 
 @pytest.fixture
-def tests_of_a_control(db: Any) -> list[ControlTest]:
-    control = Control.objects.create(ref="CTL-T", title="Tested control")
+def tests_of_a_control(personas: Any) -> list[ControlTest]:
+    """Planned tests of a control owned by owner_omar (so he may record them)."""
+    control = Control.objects.create(ref="CTL-T", title="Tested control", owner=personas["owner_omar"])
+    hand_over_object_perms(obj=control, previous=None, new=personas["owner_omar"])
     today = timezone.localdate()
     return [ControlTest.objects.create(control=control, due_date=today + timedelta(days=i)) for i in range(3)]
 
@@ -326,9 +329,31 @@ def test_exports_name_the_owner(request: Any, personas: Any, export_name: str, f
     olga = personas["officer_olga"]
     kind = {"frameworks": owners.FRAMEWORKS, "requirements": owners.REQUIREMENTS}.get(fixture, owners.CONTROL_TESTS)
     with acting(olga, via="test"):
-        owners.bulk_assign(actor=olga, kind=kind, objects=rows[:1], person=personas["owner_omar"])
+        owners.bulk_assign(actor=olga, kind=kind, objects=rows[:1], person=personas["admin_alice"])
     response = personas.client("officer_olga").get(reverse(export_name))
     text = b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
     lines = text.splitlines()
     assert header in lines[0].split(",")
-    assert sum(personas["owner_omar"].email in line for line in lines[1:]) == 1
+    assert sum(personas["admin_alice"].email in line for line in lines[1:]) == 1
+
+
+def test_an_assigned_test_moves_to_the_assignees_home(personas: Any) -> None:
+    omar, olga, alice = personas["owner_omar"], personas["officer_olga"], personas["admin_alice"]
+    control = Control.objects.create(ref="CTL-HOME", title="Quarterly access review", owner=omar)
+    test = ControlTest.objects.create(control=control, due_date=timezone.localdate() + timedelta(days=3))
+    assert "CTL-HOME" in personas.client("owner_omar").get("/").content.decode()
+    with acting(olga, via="test"):
+        owners.bulk_assign(actor=olga, kind=owners.CONTROL_TESTS, objects=[test], person=alice)
+    alice_home = personas.client("admin_alice").get("/").content.decode()
+    assert "CTL-HOME" in alice_home and "assigned to you" in alice_home
+    assert "CTL-HOME Quarterly access review</a> — due" not in personas.client("owner_omar").get("/").content.decode()
+
+
+def test_only_someone_who_may_record_the_test_can_be_assigned(personas: Any) -> None:
+    omar, olga = personas["owner_omar"], personas["officer_olga"]
+    control = Control.objects.create(ref="CTL-NOT-OMARS", title="Someone else's control")
+    test = ControlTest.objects.create(control=control, due_date=timezone.localdate())
+    with pytest.raises(ValidationError) as raised:
+        owners.bulk_assign(actor=olga, kind=owners.CONTROL_TESTS, objects=[test], person=omar)
+    assert "may not record tests of CTL-NOT-OMARS" in raised.value.message_dict["assignee"][0]
+    assert ControlTest.objects.get(pk=test.pk).assignee_id is None
