@@ -7,6 +7,7 @@ and the URL keeps the id contract (``?owner=<id>``).
 
 from __future__ import annotations
 
+import importlib
 import re
 from typing import Any
 
@@ -14,15 +15,30 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from access.models import User
-from governance.models import Risk
+from governance.models import Risk, RiskMatrix
 from tests.conftest import make_persona
 from tests.e2e.conftest import ARTIFACTS, Console
 from tests.e2e.test_sign_in_mfa import assert_page_is_styled_and_clean, sign_in
 
 
+def _default_matrix() -> None:
+    """An earlier live-server test may have flushed the database, the default matrix's data migration too."""
+    default = importlib.import_module("governance.migrations.0002_default_risk_matrix")
+    RiskMatrix.objects.get_or_create(
+        pk=1,
+        defaults={
+            "size": 5,
+            "likelihood_labels": default.LIKELIHOOD,
+            "impact_labels": default.IMPACT,
+            "bands": default.BANDS,
+        },
+    )
+
+
 def test_officer_filters_the_register_by_an_owner_found_by_typing(
     page: Any, live_server: Any, console: Console
 ) -> None:
+    _default_matrix()
     olga = make_persona("officer_olga")
     people = [User.objects.create(email=f"person{i:02d}@example.test", full_name=f"Person {i:02d}") for i in range(30)]
     zed = User.objects.create(email="zed@example.test", full_name="Zed Zimmerman")
