@@ -36,6 +36,7 @@ urlpatterns: list[URLPattern] = [
     path("exceptions/<int:pk>/revoke/", exceptions.exception_revoke, name="exception_revoke"),
     # Findings
     path("findings/", findings.finding_list, name="finding_list"),
+    path("findings/bulk-owner/", owners.finding_bulk_owner, name="finding_bulk_owner"),
     path("findings/export.csv", findings.finding_export, name="finding_export"),
     path("findings/new/", findings.finding_create, name="finding_create"),
     path("findings/<int:pk>/", findings.finding_detail, name="finding_detail"),

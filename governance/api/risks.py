@@ -535,10 +535,12 @@ class FindingUpdateInput(FindingInput):
     partial_update=extend_schema(summary="Change a finding", request=FindingUpdateInput, responses=FindingOutput),
     close=extend_schema(summary="Close a finding", request=None, responses=FindingOutput),
     reopen=extend_schema(summary="Reopen a finding", request=None, responses=FindingOutput),
+    bulk_owner=extend_schema(summary="Give many findings one owner"),
 )
-class FindingViewSet(viewsets.GenericViewSet[Finding]):
+class FindingViewSet(BulkOwnerMixin, viewsets.GenericViewSet[Finding]):
     permission_classes = [ModelPerms]
-    perm_action_map = {"close": "change", "reopen": "change"}
+    perm_action_map = {"close": "change", "reopen": "change", "bulk_owner": "change"}
+    owned_kind = owners.FINDINGS
     parser_classes = [JSONParser]
     lookup_value_regex = "[0-9]+"
     serializer_class = FindingOutput

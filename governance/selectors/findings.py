@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from governance.models import Finding
 from governance.selectors.exceptions import requirement_label
+from governance.selectors.pickers import PEOPLE
 from workbench.listing import Column, Filter, ListSpec
 
 
@@ -35,6 +36,7 @@ FINDING_LIST = ListSpec(
             choices=(("overdue", "Overdue"),),
             convert=lambda _: timezone.localdate(),
         ),
+        Filter("owner", "Owner", "owner_id", picker=PEOPLE, convert=int),
     ),
     sorts={"created": "created_at", "due": "due_date", "title": "title", "severity": "severity", "status": "status"},
     default_sort="-created",

@@ -1,5 +1,5 @@
 """Who answers for what: one owner (or assignee) given to many frameworks, requirements,
-planned control tests or exceptions at once, e.g. when someone leaves or a team is reorganised.
+planned control tests, exceptions or findings at once, e.g. when someone leaves or a team is reorganised.
 
 Controls, risks and assets have their own owner services, because their owners also gain
 object permissions; the owners here are named responsibility, shown and filtered on, and
@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from access.permissions import require_perm
-from governance.models import ComplianceException, ControlTest, Framework, Requirement
+from governance.models import ComplianceException, ControlTest, Finding, Framework, Requirement
 from governance.scoping import can
 
 
@@ -32,6 +32,7 @@ FRAMEWORKS = OwnedKind(Framework, "owner", "governance.change_framework", "frame
 REQUIREMENTS = OwnedKind(Requirement, "owner", "governance.change_requirement", "requirements")
 CONTROL_TESTS = OwnedKind(ControlTest, "assignee", "governance.change_controltest", "control tests")
 EXCEPTIONS = OwnedKind(ComplianceException, "owner", "governance.change_complianceexception", "exceptions")
+FINDINGS = OwnedKind(Finding, "owner", "governance.change_finding", "findings")
 
 
 def check_person(field: str, person: Any) -> None:

@@ -17,7 +17,8 @@ from governance.models import Finding
 from governance.selectors import findings as selectors
 from governance.selectors.exceptions import requirement_label
 from governance.services import findings as services
-from governance.views.risk_forms import FindingForm, add_service_errors
+from governance.services import owners
+from governance.views.risk_forms import BulkOwnerForm, FindingForm, add_service_errors
 from governance.views.risks import clean_params, posted_data
 from workbench.listing import build_list, csv_response
 
@@ -40,8 +41,12 @@ def _finding(request: HttpRequest, pk: int) -> Finding:
 @permission_required(VIEW, raise_exception=True)
 def finding_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    listing = build_list(selectors.FINDING_LIST, selectors.findings_visible_to(user), clean_params(request))
-    context = {"listing": listing, "can_add": user.has_perm("governance.add_finding")}
+    listing = build_list(selectors.FINDING_LIST, selectors.findings_visible_to(user), clean_params(request), user)
+    context = {
+        "listing": listing,
+        "can_add": user.has_perm("governance.add_finding"),
+        "bulk_form": BulkOwnerForm() if user.has_perm(owners.FINDINGS.perm) else None,
+    }
     return render(request, "governance/findings/finding_list.html", context)
 
 

@@ -21,6 +21,7 @@ from access.errors import DomainError
 from access.models import User
 from governance.selectors import controls as control_selectors
 from governance.selectors import exceptions as exception_selectors
+from governance.selectors import findings as finding_selectors
 from governance.selectors import frameworks as framework_selectors
 from governance.selectors.pickers import PEOPLE, person_label
 from governance.services import owners
@@ -89,6 +90,9 @@ requirement_bulk_owner = bulk_owner_view(
 )
 control_test_bulk_assign = bulk_owner_view(
     owners.CONTROL_TESTS, rows=control_selectors.control_tests_visible_to, list_url_name="governance:control_test_list"
+)
+finding_bulk_owner = bulk_owner_view(
+    owners.FINDINGS, rows=finding_selectors.findings_visible_to, list_url_name="governance:finding_list"
 )
 exception_bulk_owner = bulk_owner_view(
     owners.EXCEPTIONS, rows=exception_selectors.exceptions_visible_to, list_url_name="governance:exception_list"

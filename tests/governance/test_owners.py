@@ -15,7 +15,7 @@ from access.actor import acting
 from access.errors import PermissionDeniedError
 from access.services import create_api_token
 from audits.models import LogEntry
-from governance.models import ComplianceException, Control, ControlTest, Framework, Requirement
+from governance.models import ComplianceException, Control, ControlTest, Finding, Framework, Requirement
 from governance.scoping import hand_over_object_perms
 from governance.services import owners
 from governance.services.exceptions import request_exception
@@ -31,6 +31,11 @@ def frameworks(db: Any) -> list[Framework]:
 @pytest.fixture
 def requirements(frameworks: list[Framework]) -> list[Requirement]:
     return [Requirement.objects.create(framework=frameworks[0], ref_id=f"R-{i}", title=f"Rule {i}") for i in range(3)]
+
+
+@pytest.fixture
+def findings(db: Any) -> list[Finding]:
+    return [Finding.objects.create(title=f"Finding {i}") for i in range(3)]
 
 
 @pytest.fixture
@@ -140,6 +145,7 @@ def api(user: Any) -> Client:
     [
         ("framework-bulk-owner", "frameworks", "owner", "owner_id"),
         ("requirement-bulk-owner", "requirements", "owner", "owner_id"),
+        ("finding-bulk-owner", "findings", "owner", "owner_id"),
         ("control-test-bulk-assign", "tests_of_a_control", "assignee", "assignee_id"),
     ],
 )
@@ -228,6 +234,7 @@ LISTS = [
         "assignee_id",
         "assignee",
     ),
+    ("governance:finding_list", "governance:finding_bulk_owner", "findings", "owner_id", "owner"),
 ]
 
 

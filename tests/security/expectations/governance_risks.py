@@ -111,6 +111,9 @@ ROUTES = [
         "governance:exception_bulk_owner", OFFICERS, **POST_302, note="nothing ticked: back to the list with a message"
     ),
     Route("governance:exception_request", OFFICERS),
+    Route(
+        "governance:finding_bulk_owner", OFFICERS, **POST_302, note="nothing ticked: back to the list with a message"
+    ),
     Route("governance:exception_detail", GLOBAL_VIEW, kwargs=_exception),
     Route("governance:exception_decide", OFFICERS, kwargs=_exception),
     Route("governance:exception_revoke", OFFICERS, kwargs=_approved_exception, **POST_302),
@@ -171,6 +174,15 @@ ROUTES = [
     Route("exception-list", GLOBAL_VIEW, anonymous=API_ANON),
     Route("exception-list", OFFICERS, method="post", ok=400, note="no data: field errors", anonymous=API_ANON),
     Route("exception-detail", GLOBAL_VIEW, kwargs=_exception, anonymous=API_ANON),
+    Route(
+        "finding-bulk-owner",
+        OFFICERS,
+        method="post",
+        ok=400,
+        data={"ids": [2**62], "owner": None},
+        note="an id nobody can see: 400 naming it, once the permission is checked",
+        anonymous=API_ANON,
+    ),
     Route(
         "exception-bulk-owner",
         OFFICERS,
