@@ -106,7 +106,6 @@ def picker_context(
         vals["extra"] = extra
     if multiple:
         vals["multiple"] = "1"
-    chosen_values = {value for value, _ in chosen}
     return {
         "name": name,
         "id": id_,
@@ -124,7 +123,6 @@ def picker_context(
         "placeholder": placeholder,
         "label": label,
         "attrs_html": _attrs_html(attrs),
-        "has_value": bool(chosen_values) or bool(selected and any(s in EXTRAS for s in selected)),
     }
 
 

@@ -220,8 +220,8 @@ def crowd(personas: Any) -> dict[str, Any]:
         Control(ref=f"CTL-C{i:04d}", title=f"Control {i}", owner=people[150 + i % 150]) for i in range(300)
     )
     ControlTest.objects.bulk_create(ControlTest(control=c, due_date="2030-01-01") for c in controls[:50])
-    Finding.objects.bulk_create(Finding(title=f"Finding {i}", owner=people[i]) for i in range(50))
-    return {"people": people, "assets": assets, "risks": risks, "controls": controls}
+    findings = Finding.objects.bulk_create(Finding(title=f"Finding {i}", owner=people[i]) for i in range(50))
+    return {"people": people, "assets": assets, "risks": risks, "controls": controls, "findings": findings}
 
 
 BOUND = 60  # far below 300: only fixed choices (status, band...) and the chosen values
@@ -239,6 +239,9 @@ PAGES = [
     ("it_ivan", "governance:asset_create", None),
     ("it_ivan", "governance:asset_edit", "asset"),
     ("officer_olga", "governance:finding_create", None),
+    ("officer_olga", "governance:finding_edit", "finding"),
+    ("officer_olga", "governance:exception_list", None),
+    ("officer_olga", "governance:exception_request", None),
     ("officer_olga", "governance:risk_heatmap", None),
 ]
 
