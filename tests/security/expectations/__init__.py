@@ -46,6 +46,19 @@ def roles(*names: str) -> frozenset[str]:
     return frozenset(names)
 
 
+def bulk_owner_api(name: str, allowed: frozenset[str], field: str = "owner") -> Route:
+    """A bulk owner endpoint, called with an id nobody can see: who may gets the 400 naming it."""
+    return Route(
+        name,
+        allowed,
+        method="post",
+        ok=400,
+        data={"ids": [2**62], field: None},
+        note="an id nobody can see: 400 naming it, once the permission is checked",
+        anonymous=API_ANON,
+    )
+
+
 def all_routes() -> list[Route]:
     routes: list[Route] = []
     for info in pkgutil.iter_modules(__path__):

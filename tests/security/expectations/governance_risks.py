@@ -24,7 +24,7 @@ from django.utils import timezone
 from access.models import User
 from governance.models import Asset, ComplianceException, Control, Finding, Risk
 from governance.scoping import hand_over_object_perms
-from tests.security.expectations import API_ANON, Route, roles
+from tests.security.expectations import API_ANON, Route, bulk_owner_api, roles
 
 OFFICERS = roles("admin_alice", "officer_olga")
 GLOBAL_VIEW = roles("admin_alice", "officer_olga", "it_ivan")
@@ -174,24 +174,8 @@ ROUTES = [
     Route("exception-list", GLOBAL_VIEW, anonymous=API_ANON),
     Route("exception-list", OFFICERS, method="post", ok=400, note="no data: field errors", anonymous=API_ANON),
     Route("exception-detail", GLOBAL_VIEW, kwargs=_exception, anonymous=API_ANON),
-    Route(
-        "finding-bulk-owner",
-        OFFICERS,
-        method="post",
-        ok=400,
-        data={"ids": [2**62], "owner": None},
-        note="an id nobody can see: 400 naming it, once the permission is checked",
-        anonymous=API_ANON,
-    ),
-    Route(
-        "exception-bulk-owner",
-        OFFICERS,
-        method="post",
-        ok=400,
-        data={"ids": [2**62], "owner": None},
-        note="an id nobody can see: 400 naming it, once the permission is checked",
-        anonymous=API_ANON,
-    ),
+    bulk_owner_api("finding-bulk-owner", OFFICERS),
+    bulk_owner_api("exception-bulk-owner", OFFICERS),
     Route(
         "exception-decide",
         OFFICERS,
