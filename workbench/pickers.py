@@ -230,7 +230,8 @@ class PickerWidget(forms.Widget):
         values = self._values(value)
         ids = clean_ids(values)
         queryset = getattr(self.choices, "queryset", None)
-        label = getattr(getattr(self.choices, "field", None), "label_from_instance", self.source.label)
+        field = getattr(self.choices, "field", None)
+        label = getattr(field, "label_from_instance", self.source.label)
         chosen: list[tuple[str, str]] = []
         if ids and queryset is not None:
             chosen = [(str(obj.pk), label(obj)) for obj in queryset.filter(pk__in=ids).order_by(*self.source.order)]
@@ -245,6 +246,7 @@ class PickerWidget(forms.Widget):
             multiple=self.multiple,
             params=self.params,
             placeholder=self.source.placeholder,
+            label=str(getattr(field, "label", "") or ""),
             attrs=widget_attrs,
         )
         return context
