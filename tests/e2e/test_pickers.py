@@ -1,8 +1,9 @@
-"""The type-ahead owner picker of the risk register, in a real browser.
+"""The type-ahead pickers in a real browser: the risk register's owner filter, the risk form.
 
 The officer types part of a name in the Owner filter's search field, picks the match
 (htmx filled the select with it) and applies: the register lists only that owner's risks,
-and the URL keeps the id contract (``?owner=<id>``).
+and the URL keeps the id contract (``?owner=<id>``). Then she records a risk whose owner
+and asset she finds by typing, and the risk is saved with them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from access.models import User
-from governance.models import Risk, RiskMatrix
+from governance.models import Asset, Risk, RiskMatrix
 from tests.conftest import make_persona
 from tests.e2e.conftest import ARTIFACTS, Console
 from tests.e2e.test_sign_in_mfa import assert_page_is_styled_and_clean, sign_in
@@ -74,3 +75,33 @@ def test_officer_filters_the_register_by_an_owner_found_by_typing(
     assert_page_is_styled_and_clean(page, console)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "pickers-risk-owner-filter.png"), full_page=True)
+
+
+def test_officer_records_a_risk_with_an_owner_and_an_asset_found_by_typing(
+    page: Any, live_server: Any, console: Console
+) -> None:
+    _default_matrix()
+    olga = make_persona("officer_olga")
+    yara = User.objects.create(email="yara@example.test", full_name="Yara Young")
+    for i in range(25):
+        Asset.objects.create(name=f"Payroll system {i:02d}")
+    payroll = Asset.objects.get(name="Payroll system 07")
+
+    sign_in(page, olga.email)
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(reverse("governance:risk_create"))
+    page.get_by_label("Title").fill("Payroll data leaks")
+    page.get_by_label("Search owner").fill("yara")
+    expect(page.locator("#id_owner option")).to_have_count(2)  # the empty choice + Yara
+    page.get_by_label("Owner", exact=True).select_option(label="Yara Young <yara@example.test>")
+    page.get_by_label("Assets").fill("payroll")
+    page.get_by_label("Assets").press("Enter")  # searches; does not submit the form
+    expect(page.get_by_test_id("picker-more")).to_be_visible()  # 25 match, 20 are shown
+    page.get_by_label("Payroll system 07 (Other)").check()
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("is recorded")
+    risk = Risk.objects.get(title="Payroll data leaks")
+    assert risk.owner == yara
+    assert list(risk.assets.all()) == [payroll]
+    assert_page_is_styled_and_clean(page, console)
