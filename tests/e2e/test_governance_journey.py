@@ -1,17 +1,26 @@
 """A Compliance officer's journey in a real browser: import a framework, map a control,
 record a passing test, and watch the coverage change; a Control owner's narrower view.
 
+The import is queued: the upload page sends the officer to a progress page, which says
+that no scheduler is running until the test starts one (``run_forever`` in a thread,
+polling every second), then follows the run to the import report.
+
 Screenshots of the dashboard (before and after), the Statement of Applicability and the
 heat map are kept in ``test-artifacts/`` for a person to look at.
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
 import re
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+from django.db import connection
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -21,6 +30,7 @@ from tests.conftest import make_persona
 from tests.e2e.conftest import ARTIFACTS, Console
 from tests.e2e.test_sign_in_mfa import assert_page_is_styled_and_clean, sign_in
 from tests.governance.controls.conftest import make_control
+from workbench import scheduler
 
 FRAMEWORK_YAML = """\
 framework:
@@ -41,6 +51,39 @@ requirements:
       - ref_id: JB-3
         title: Patch within thirty days
 """
+
+
+class SchedulerThread:
+    """``manage.py runscheduler``'s loop in a thread of the test process, started on demand."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="test-scheduler", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            scheduler.run_forever(self.stop, echo=lambda message: None)
+        finally:
+            connection.close()
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def shut_down(self) -> None:
+        if self.thread.is_alive():
+            self.stop.set()
+            self.thread.join(timeout=60)
+        gc.collect()  # the pool threads are gone; collect their database connections (closing them)
+
+
+@pytest.fixture
+def scheduler_thread(settings: Any) -> Iterator[SchedulerThread]:
+    settings.SCHEDULER_POLL_SECONDS = 1
+    running = SchedulerThread()
+    try:
+        yield running
+    finally:
+        running.shut_down()
 
 
 def _shot(page: Any, name: str) -> None:
@@ -65,7 +108,7 @@ def _coverage_row(page: Any) -> Any:
 
 
 def test_officer_imports_maps_tests_and_sees_coverage_change(
-    page: Any, live_server: Any, console: Console, tmp_path: Path
+    page: Any, live_server: Any, console: Console, tmp_path: Path, scheduler_thread: SchedulerThread
 ) -> None:
     olga = make_persona("officer_olga")
     sign_in(page, olga.email)
@@ -80,10 +123,23 @@ def test_officer_imports_maps_tests_and_sees_coverage_change(
     expect(page.get_by_role("heading", name="Import a framework")).to_be_visible()
     page.get_by_label("Framework file").set_input_files(str(framework_file))
     page.get_by_role("button", name="Import").click()
-    report = page.get_by_test_id("import-report")
-    expect(report).to_contain_text("Imported Journey baseline 1.0 (journey-baseline)")
-    expect(report).to_contain_text("4 created")
+    # Queued: the progress page waits, and soon says why nothing happens yet.
+    page.wait_for_url(re.compile(r"/jobs/runs/\d+/progress/$"))
+    expect(page.get_by_role("heading", name="Framework import")).to_be_visible()
+    expect(page.get_by_test_id("run-status")).to_have_text("Queued")
+    expect(page.get_by_test_id("scheduler-missing")).to_contain_text("The scheduler is not running", timeout=15_000)
     assert_page_is_styled_and_clean(page, console)
+    _shot(page, "journey-import-waiting.png")
+    # A scheduler starts; the same page follows the run to its report, without a reload.
+    scheduler_thread.start()
+    report = page.get_by_test_id("import-report")
+    expect(report).to_contain_text("Imported Journey baseline 1.0 (journey-baseline)", timeout=30_000)
+    expect(report).to_contain_text("4 created")
+    expect(page.get_by_test_id("scheduler-missing")).to_have_count(0)
+    assert_page_is_styled_and_clean(page, console)
+    _shot(page, "journey-import-done.png")
+    report.get_by_role("link", name="Open Journey baseline").click()
+    expect(page.get_by_role("heading", name=re.compile("Journey baseline"))).to_be_visible()
 
     # Coverage before: three applicable requirements, none covered.
     _open_governance(page, "Compliance")
