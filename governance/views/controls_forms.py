@@ -19,6 +19,10 @@ from workbench.pickers import PickerWidget
 class OwnerChoiceField(forms.ModelChoiceField):
     """A control owner, picked by typing (the page never lists every user)."""
 
+    default_error_messages = {
+        "invalid_choice": "Owner: choose a person the search offers; this one is unknown or may not own controls.",
+    }
+
     def label_from_instance(self, obj: Any) -> str:
         return person_label(obj)
 

@@ -65,6 +65,12 @@ def active_users() -> QuerySet[User]:
     return User.objects.filter(is_active=True).order_by("full_name", "email")
 
 
+def _picked_errors(label: str, noun: str) -> dict[str, str]:
+    """Errors of a multi-value picker that name the field (a posted id the user may not pick)."""
+    message = f"{label}: choose {noun}s the search offers; %(value)s is unknown or may not be chosen."
+    return {"invalid_choice": message, "invalid_pk_value": message}
+
+
 class PersonField(forms.ModelChoiceField):
     """One person, picked by typing a name or email (the page never lists every user).
 
@@ -77,6 +83,8 @@ class PersonField(forms.ModelChoiceField):
         kwargs.setdefault("required", False)
         params = {"among": among} if among else {}
         kwargs.setdefault("widget", PickerWidget(PEOPLE, blank=blank, params=params))
+        message = f"{kwargs.get('label') or 'Person'}: choose a person the search offers; this one is unknown"
+        kwargs.setdefault("error_messages", {"invalid_choice": f"{message} or may not be chosen."})
         super().__init__(**kwargs)
 
     def label_from_instance(self, obj: Any) -> str:
@@ -90,6 +98,7 @@ class AssetsField(forms.ModelMultipleChoiceField):
         kwargs.setdefault("queryset", Asset.objects.none())
         kwargs.setdefault("required", False)
         kwargs.setdefault("widget", PickerWidget(ASSETS, multiple=True, params={"active": "1"}))
+        kwargs.setdefault("error_messages", _picked_errors(kwargs.get("label") or "Assets", "asset"))
         super().__init__(**kwargs)
 
     def label_from_instance(self, obj: Any) -> str:
@@ -107,6 +116,7 @@ class ControlsField(forms.ModelMultipleChoiceField):
         kwargs.setdefault("queryset", Control.objects.none())
         kwargs.setdefault("required", False)
         kwargs.setdefault("widget", PickerWidget(CONTROLS, multiple=True))
+        kwargs.setdefault("error_messages", _picked_errors(kwargs.get("label") or "Controls", "control"))
         super().__init__(**kwargs)
 
     def label_from_instance(self, obj: Any) -> str:
