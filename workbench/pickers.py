@@ -250,9 +250,3 @@ class PickerWidget(forms.Widget):
             attrs=widget_attrs,
         )
         return context
-
-
-def picker_field_css(field: forms.Field) -> None:
-    """Bootstrap class of a picker's select (the checkbox list needs none)."""
-    if isinstance(field.widget, PickerWidget) and not field.widget.multiple:
-        field.widget.attrs["class"] = "form-select"
