@@ -1,4 +1,4 @@
-"""Jobs of governance: planned control tests, exception expiry, and queued framework imports."""
+"""Jobs of governance: planned control tests, exception expiry, queued framework imports and their leftovers."""
 
 from __future__ import annotations
 
@@ -36,6 +36,15 @@ def expire_exceptions(run: Any) -> str:
     with acting(None, via="job:governance.expire_exceptions"):
         count = expire()
     return f"Expired {count} exception(s)."
+
+
+@job(
+    "governance.clear_stale_uploads",
+    description="Delete uploaded framework files that no queued or running import will read any more.",
+    cron="25 3 * * *",
+)
+def clear_stale_uploads(run: Any) -> str:
+    return f"Deleted {framework_imports.clear_stale_uploads()} stale upload(s)."
 
 
 @task(

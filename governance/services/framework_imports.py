@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
+from datetime import timedelta
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -28,6 +30,7 @@ from workbench.services import queue_task
 
 IMPORT_TASK = "governance.import_framework"
 MAX_FILENAME = 255
+STALE_AFTER = timedelta(hours=6)
 
 
 def upload_dir() -> Path:
@@ -77,6 +80,26 @@ def queue_framework_import(*, actor: User, data: bytes, filename: str, fmt: str 
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+
+
+def clear_stale_uploads(*, older_than: timedelta = STALE_AFTER) -> int:
+    """Delete kept uploads that no queued or running import will read (e.g. a run reaped as lost).
+
+    A run deletes its file itself; this catches the rest. Files younger than ``older_than``
+    are left alone, so an upload being queued right now is never taken away.
+    """
+    folder = upload_dir()
+    if not folder.is_dir():
+        return 0
+    waiting = JobRun.objects.filter(job_id=IMPORT_TASK, status__in=[JobRun.Status.QUEUED, JobRun.Status.RUNNING])
+    needed = {kept_upload(params).name for params in waiting.values_list("params", flat=True)}
+    cutoff = time.time() - older_than.total_seconds()
+    removed = 0
+    for path in folder.glob("framework-*"):
+        if path.name not in needed and path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def kept_upload(params: dict[str, Any]) -> Path:

@@ -3,6 +3,8 @@ the progress page follows the run and shows the report or every problem of the f
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -222,3 +224,29 @@ def test_a_kept_file_that_is_gone_fails_the_run_readably(personas: Personas) -> 
     assert run.status == JobRun.Status.FAILED
     assert "no longer there" in run.error
     assert not Framework.objects.exists()
+
+
+def test_stale_uploads_are_cleared_but_not_those_a_run_will_read(
+    officer_olga: User, settings: Any, tmp_path: Path
+) -> None:
+    settings.TASK_FILES_DIR = str(tmp_path)
+    waiting = framework_imports.queue_framework_import(
+        actor=officer_olga, data=YAML_V1.encode(), filename="baseline.yaml"
+    )
+    waiting_file = framework_imports.kept_upload(waiting.params)
+    orphan_old = tmp_path / "framework-orphan-old.yaml"
+    orphan_new = tmp_path / "framework-orphan-new.yaml"
+    unrelated = tmp_path / "notes.txt"
+    for path in (orphan_old, orphan_new, unrelated):
+        path.write_bytes(b"x")
+    a_day_ago = time.time() - 24 * 3600
+    for path in (waiting_file, orphan_old, unrelated):
+        os.utime(path, (a_day_ago, a_day_ago))
+    assert framework_imports.clear_stale_uploads() == 1
+    assert not orphan_old.exists()
+    assert waiting_file.exists(), "a queued run still needs its file"
+    assert orphan_new.exists(), "a fresh file may belong to an upload being queued now"
+    assert unrelated.exists(), "only kept uploads are touched"
+    JobRun.objects.filter(pk=waiting.pk).update(status=JobRun.Status.FAILED)
+    assert framework_imports.clear_stale_uploads() == 1
+    assert not waiting_file.exists()
