@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from governance.models import Asset, Risk
 from governance.scoping import scoped
 from governance.selectors.pickers import PEOPLE
 from workbench.listing import Column, Filter, ListSpec
+
+# Criticality sorts by weight (the order the choices declare: low < medium < high < critical),
+# not by the alphabet of the stored values.
+CRITICALITY_RANK = Case(
+    *(When(criticality=value, then=Value(rank)) for rank, value in enumerate(Asset.Criticality.values, start=1)),
+    default=Value(0),
+    output_field=IntegerField(),
+)
 
 
 def assets_visible_to(user: Any) -> QuerySet[Asset]:
@@ -17,7 +25,8 @@ def assets_visible_to(user: Any) -> QuerySet[Asset]:
     if user is None or not user.is_authenticated or not user.has_perm("governance.view_asset"):
         return Asset.objects.none()
     return Asset.objects.select_related("owner").annotate(
-        open_risks=Count("risks", filter=Q(risks__status=Risk.Status.OPEN), distinct=True)
+        open_risks=Count("risks", filter=Q(risks__status=Risk.Status.OPEN), distinct=True),
+        criticality_rank=CRITICALITY_RANK,
     )
 
 
@@ -48,7 +57,7 @@ ASSET_LIST = ListSpec(
     sorts={
         "name": "name",
         "kind": "kind",
-        "criticality": "criticality",
+        "criticality": "criticality_rank",
         "owner": "owner__email",
         "risks": "open_risks",
     },
