@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import pytest
@@ -82,3 +84,52 @@ def test_framework_detail_tree(personas: Personas, many_requirements: Any, djang
     with django_assert_num_queries(one):
         response = client.get(url)
     assert b"R-049" in response.content
+
+
+# --- CSV exports: streamed, so the queries are counted while the body is read ---
+
+
+def _csv_queries(client: Any, url: str, params: dict[str, str]) -> tuple[int, list[list[str]]]:
+    """Queries spent producing the whole CSV body, and its rows (header included)."""
+    client.get(url, params)  # warm per-process caches (content types, permissions)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params)
+        assert response.status_code == 200
+        body = b"".join(response.streaming_content).decode()
+    return len(ctx.captured_queries), list(csv.reader(io.StringIO(body)))
+
+
+def _owned(personas: Personas) -> None:
+    """Give every framework an owner, so the owner column is read for each row."""
+    Framework.objects.filter(owner__isnull=True).update(owner=personas["owner_omar"])
+
+
+def test_framework_csv(personas: Personas) -> None:
+    client = personas.client("officer_olga")
+    url = reverse("governance:framework_export")
+    _frameworks(personas, 0, 1)
+    _owned(personas)
+    one, rows = _csv_queries(client, url, {})
+    assert len(rows) == 1 + 1
+    _frameworks(personas, 1, 50)
+    _owned(personas)
+    many, rows = _csv_queries(client, url, {})
+    assert len(rows) == 1 + 50
+    assert {"officer_olga@example.test"} == {row[9] for row in rows[1:]}  # imported_by, read per row
+    assert many == one
+
+
+@pytest.mark.parametrize("params", [{}, {"framework": "many", "controls": "yes"}])
+def test_requirement_csv(personas: Personas, many_requirements: Any, params: dict[str, str]) -> None:
+    client = personas.client("owner_omar")
+    url = reverse("governance:requirement_export")
+    framework = many_requirements(1)
+    _with_controls(framework)
+    one, rows = _csv_queries(client, url, params)
+    assert len(rows) == 1 + 1
+    many_requirements(50)
+    _with_controls(framework)
+    many, rows = _csv_queries(client, url, params)
+    assert len(rows) == 1 + 50
+    assert rows[-1][1] == "R-049"
+    assert many == one
