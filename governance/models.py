@@ -357,6 +357,12 @@ class Risk(TimeStamped):
             kwargs["update_fields"] = {*update_fields, "inherent_score", "residual_score"}  # type: ignore[misc]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
+    @property
+    def acceptance_expired(self) -> bool:
+        """An accepted risk whose acceptance has run out: it needs a new decision."""
+        expires = self.acceptance_expires_on
+        return self.treatment == self.Treatment.ACCEPT and expires is not None and expires < timezone.localdate()
+
 
 class RiskUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Risk, on_delete=models.CASCADE)

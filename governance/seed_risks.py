@@ -247,7 +247,7 @@ DEMO_RISKS: list[DemoRisk] = [
         (2, 3),
         ACC,
         "Encrypted emergency export kept in the safe.",
-        accept_days=120,
+        accept_days=21,
     ),
     DemoRisk(
         "Cyber incident costs exceed our reserves",
@@ -376,11 +376,11 @@ def _demo_risks(ctx: Any, officer: User, approver: User | None, assets: dict[str
             treatment=treatment,
             treatment_plan=item.plan,
             controls=[controls[ref] for ref in item.controls if ref in controls],
-            accepted_by=approver if accepted else None,
             acceptance_expires_on=today + timedelta(days=item.accept_days) if accepted else None,
             review_date=today + timedelta(days=item.review_days),
         )
-        risk_services.create_risk(actor=officer, data=data)
+        # An acceptance is recorded by its approver, in their own name.
+        risk_services.create_risk(actor=approver if accepted and approver is not None else officer, data=data)
         ctx.record("risks")
 
 

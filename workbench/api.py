@@ -23,7 +23,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.routers import APIRootView, DefaultRouter
+from rest_framework.routers import APIRootView, DefaultRouter, Route
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -38,7 +38,19 @@ class ApiRootView(APIRootView):
 
 
 class ApiRouter(DefaultRouter):
+    """DRF's router, plus ``PUT`` on a collection URL for viewsets with a ``replace`` method.
+
+    For one-of-a-kind settings such as ``/risk-matrix/``: ``GET`` reads them (``list``) and
+    ``PUT`` replaces them (``replace``). Viewsets without ``replace`` are unchanged.
+    """
+
     APIRootView = ApiRootView
+    routes = [
+        route._replace(mapping={**route.mapping, "put": "replace"})
+        if isinstance(route, Route) and route.name == "{basename}-list"
+        else route
+        for route in DefaultRouter.routes
+    ]
 
 
 router = ApiRouter()

@@ -8,6 +8,8 @@ changes through ``governance.services``, the same ones the pages use.
   ``status``, ``treatment``, ``owner``, ``asset``, ``band``, ``review``, ``sort``) and a
   heat-map cell (``view``, ``likelihood``, ``impact``).
 - ``/risk-heatmap/?view=inherent|residual``: counts per cell, each with the link to its risks.
+- ``/risk-matrix/``: ``GET`` the matrix (size, labels, colour bands); ``PUT`` replaces it
+  (``governance.change_riskmatrix``), refused while risks are rated above a smaller size.
 - ``/assets/``, ``/exceptions/``, ``/findings/``: model permissions, reads included.
 """
 
@@ -147,7 +149,11 @@ class RiskInput(serializers.Serializer[Any]):
     treatment = serializers.ChoiceField(choices=Risk.Treatment.choices, required=False)
     treatment_plan = serializers.CharField(required=False, allow_blank=True)
     controls = serializers.PrimaryKeyRelatedField(queryset=Control.objects.all(), many=True, required=False)
-    accepted_by = _users(required=False, help_text="For accept: a risk manager who is not the owner.")
+    accepted_by = _users(
+        required=False,
+        help_text="Whoever records or renews an acceptance is its approver (a risk manager, not the owner); "
+        "naming someone else is refused. May be left out.",
+    )
     acceptance_expires_on = serializers.DateField(required=False, allow_null=True)
     review_date = serializers.DateField(required=False, allow_null=True)
 
@@ -301,6 +307,58 @@ class RiskHeatMapViewSet(viewsets.GenericViewSet[Risk]):
             "cells": [cell for _, _, cells in heat.rows for cell in cells],
         }
         return Response(HeatMapOutput(body).data)
+
+
+# --- The matrix ---
+
+
+class BandInput(serializers.Serializer[Any]):
+    max_score = serializers.IntegerField(min_value=1, help_text="Highest score in this band; ascending.")
+    label = serializers.CharField(max_length=50)  # type: ignore[assignment]
+    colour = serializers.CharField(max_length=7, help_text="Like #c62828.")
+
+
+class RiskMatrixInput(serializers.Serializer[Any]):
+    size = serializers.IntegerField(min_value=3, max_value=5, help_text="Levels per axis: 3, 4 or 5.")
+    likelihood_labels = serializers.ListField(child=serializers.CharField(max_length=50), max_length=5)
+    impact_labels = serializers.ListField(child=serializers.CharField(max_length=50), max_length=5)
+    bands = BandInput(many=True)
+
+
+class RiskMatrixOutput(serializers.Serializer[Any]):
+    size = serializers.IntegerField()
+    likelihood_labels = serializers.ListField(child=serializers.CharField(), help_text="Lowest first.")
+    impact_labels = serializers.ListField(child=serializers.CharField(), help_text="Lowest first.")
+    bands = BandOutput(many=True, help_text="Ascending by max_score; the last covers the highest score.")
+    updated_at = serializers.DateTimeField()
+
+
+class RiskMatrixViewSet(viewsets.GenericViewSet[Risk]):
+    """The risk matrix settings: read by whoever uses the register, replaced by risk managers."""
+
+    permission_classes: list[type[BasePermission]] = [HasViewMatrix]
+    parser_classes = [JSONParser]
+    pagination_class = None
+    serializer_class = RiskMatrixOutput
+    schema = SingleObjectSchema()
+
+    def get_queryset(self) -> Any:
+        return Risk.objects.none()
+
+    @extend_schema(operation_id="risk_matrix_retrieve", summary="The risk matrix", responses=RiskMatrixOutput)
+    def list(self, request: Request) -> Response:
+        return Response(RiskMatrixOutput(risk_selectors.risk_matrix()).data)
+
+    @extend_schema(
+        operation_id="risk_matrix_replace",
+        summary="Reconfigure the risk matrix (size, labels, colour bands)",
+        request=RiskMatrixInput,
+        responses=RiskMatrixOutput,
+    )
+    def replace(self, request: Request) -> Response:
+        data = _valid(RiskMatrixInput, request.data)
+        matrix = risk_services.update_risk_matrix(actor=_caller(request), **data)
+        return Response(RiskMatrixOutput(matrix).data)
 
 
 # --- Assets ---
@@ -587,6 +645,7 @@ class FindingViewSet(BulkOwnerMixin, viewsets.GenericViewSet[Finding]):
 
 router.register("risks", RiskViewSet, basename="risk")
 router.register("risk-heatmap", RiskHeatMapViewSet, basename="risk-heatmap")
+router.register("risk-matrix", RiskMatrixViewSet, basename="risk-matrix")
 router.register("assets", AssetViewSet, basename="asset")
 router.register("exceptions", ExceptionViewSet, basename="exception")
 router.register("findings", FindingViewSet, basename="finding")

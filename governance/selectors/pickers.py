@@ -60,7 +60,7 @@ def owner_candidates() -> QuerySet[User]:
 
 
 def people_for_picker(user: Any, params: Mapping[str, str] | None = None) -> QuerySet[User]:
-    """Active users ``user`` may pick; ``among`` narrows to control owners or risk approvers."""
+    """Active users ``user`` may pick; ``among=control-owners`` narrows to who may own a control."""
     params = params or {}
     people = User.objects.filter(is_active=True)
     if may_pick_anyone(user):
@@ -72,10 +72,6 @@ def people_for_picker(user: Any, params: Mapping[str, str] | None = None) -> Que
     among = params.get("among")
     if among == "control-owners":
         people = people.filter(pk__in=owner_candidates().values("pk"))
-    elif among == "risk-approvers":
-        from governance.selectors.risks import risk_approvers  # here: risks imports this module
-
-        people = people.filter(pk__in=risk_approvers().values("pk"))
     return people
 
 

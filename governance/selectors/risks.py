@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
-from django.contrib.auth.models import Group, Permission
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from access.models import User
 from governance.models import Risk, RiskMatrix
 from governance.scoping import scoped
 from governance.services.risks import active_matrix
@@ -34,15 +33,6 @@ def risk_matrix() -> RiskMatrix:
 def risks_visible_to(user: Any) -> QuerySet[Risk]:
     """Risks ``user`` may see (all of them for risk managers, their own for owners)."""
     return scoped(user, Risk.objects.select_related("owner").prefetch_related("assets"))
-
-
-def risk_approvers() -> QuerySet[User]:
-    """Active users who may accept a risk: holders of ``governance.change_risk`` globally."""
-    perms = Permission.objects.filter(codename="change_risk", content_type__app_label="governance")
-    holders = (
-        Q(is_superuser=True) | Q(groups__in=Group.objects.filter(permissions__in=perms)) | Q(user_permissions__in=perms)
-    )
-    return User.objects.filter(holders, is_active=True).distinct().order_by("full_name", "email")
 
 
 def risk_for(user: Any, pk: int) -> Risk:
@@ -71,6 +61,36 @@ def band_index(matrix: RiskMatrix, score: int) -> int:
 def level_label(labels: list[str], value: int) -> str:
     """The label of level ``value`` (1-based), or the number when off the grid."""
     return labels[value - 1] if 0 < value <= len(labels) else str(value)
+
+
+# Acceptances by when they end. ``acceptance_expires_on`` is set only on accepted risks,
+# and an acceptance holds through its expiry date (as exceptions do).
+EXPIRING_DAYS = 30
+ACCEPTANCE_WINDOWS: dict[str, tuple[str, tuple[int | None, int | None]]] = {
+    "expired": ("Acceptance expired", (None, -1)),
+    "expiring": (f"Acceptance ends within {EXPIRING_DAYS} days", (0, EXPIRING_DAYS)),
+}
+
+
+def acceptance_window(key: str) -> tuple[date, date]:
+    """The (first, last) expiry dates of the acceptances in window ``key``; ValueError if unknown."""
+    if key not in ACCEPTANCE_WINDOWS:
+        raise ValueError(key)
+    today = timezone.localdate()
+    start, end = ACCEPTANCE_WINDOWS[key][1]
+    return (
+        date.min if start is None else today + timedelta(days=start),
+        date.max if end is None else today + timedelta(days=end),
+    )
+
+
+def acceptance_counts(user: Any) -> dict[str, int]:
+    """Open risks ``user`` may see whose acceptance has expired or ends soon (one query)."""
+    accepted = risks_visible_to(user).filter(status=Risk.Status.OPEN, treatment=Risk.Treatment.ACCEPT)
+    counts = {
+        key: Count("pk", filter=Q(acceptance_expires_on__range=acceptance_window(key))) for key in ACCEPTANCE_WINDOWS
+    }
+    return accepted.aggregate(**counts)
 
 
 def _user_label(email: str, full_name: str) -> str:
@@ -111,6 +131,13 @@ def risk_list_spec(user: Any, matrix: RiskMatrix) -> ListSpec:
                 "review_date__lt",
                 choices=(("overdue", "Review overdue"),),
                 convert=lambda _: timezone.localdate(),
+            ),
+            Filter(
+                "acceptance",
+                "Acceptance",
+                "acceptance_expires_on__range",
+                choices=tuple((key, label) for key, (label, _) in ACCEPTANCE_WINDOWS.items()),
+                convert=acceptance_window,
             ),
         ),
         sorts={

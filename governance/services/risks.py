@@ -11,12 +11,17 @@ Rules decided here (and shown to users as readable errors):
   Administrators and Compliance officers).
 - Acceptance (segregation of duties): a risk is accepted by an approver who holds
   ``governance.change_risk`` globally and is never the risk owner, until an expiry
-  date in the future (at most three years ahead). Only a risk manager may record or
-  change an acceptance, so an owner can never accept their own risk, not even by
-  naming someone else as the approver.
+  date in the future (at most three years ahead). The approver is the person who
+  records the acceptance: nobody accepts a risk in someone else's name, so the
+  trail shows the approver's own act. Recording, renewing (a new expiry date) or
+  withdrawing an acceptance is a risk manager's act; editing anything else of an
+  accepted risk keeps its approver and date, even once the acceptance has expired
+  (an expired acceptance is shown and counted, never a lock on the risk).
 - Transfer and avoid need a treatment plan saying how. Controls may be linked whatever
   the treatment (a mitigated-then-accepted risk keeps its controls); the actor must be
   able to see each control they link.
+- The residual score (likelihood x impact after treatment) is never above the
+  inherent score: a treatment does not make a risk worse.
 - Resizing the matrix never leaves a risk off the grid: shrinking is refused while any
   risk (open or closed) is rated above the new size, with the number of such risks.
 """
@@ -115,6 +120,14 @@ def _levels(data: RiskData, size: int) -> dict[str, int]:
         levels[name] = value
     if errors:
         raise ValidationError(errors)
+    inherent = levels["inherent_likelihood"] * levels["inherent_impact"]
+    residual = levels["residual_likelihood"] * levels["residual_impact"]
+    if residual > inherent:
+        message = (
+            f"The residual score ({residual}) cannot be above the inherent score ({inherent}): "
+            "rate the risk after its treatment no worse than before."
+        )
+        raise ValidationError({"residual_likelihood": message, "residual_impact": message})
     return levels
 
 
@@ -123,16 +136,14 @@ def _check_user(user: Any, field_name: str, what: str) -> None:
         raise ValidationError({field_name: f"This user is deactivated; choose an active user as the {what}."})
 
 
-def _check_acceptance(data: RiskData, owner: Any) -> None:
-    approver = data.accepted_by
-    if approver is None:
-        raise ValidationError({"accepted_by": "An accepted risk needs an approver: name who accepts it."})
+def _check_acceptance(approver: Any, expires: date | None, owner: Any) -> None:
     _check_user(approver, "accepted_by", "approver")
     if not approver.has_perm(MANAGE_RISKS):
         raise ValidationError({"accepted_by": f"{approver} may not accept risks (needs the risk manager permission)."})
     if owner is not None and approver.pk == owner.pk:
-        raise SegregationOfDutiesError("The risk owner cannot accept their own risk; name another approver.")
-    expires = data.acceptance_expires_on
+        raise SegregationOfDutiesError(
+            "The risk owner cannot accept their own risk; another risk manager must record the acceptance."
+        )
     today = timezone.localdate()
     if expires is None:
         raise ValidationError({"acceptance_expires_on": "An accepted risk needs an expiry date for the acceptance."})
@@ -145,27 +156,48 @@ def _check_acceptance(data: RiskData, owner: Any) -> None:
 
 
 def _acceptance_changed(risk: Risk | None, data: RiskData) -> bool:
-    if data.treatment != Risk.Treatment.ACCEPT:
-        return risk is not None and risk.treatment == Risk.Treatment.ACCEPT
+    """Whether ``data`` records, renews, re-signs or withdraws an acceptance."""
+    accepting = data.treatment == Risk.Treatment.ACCEPT
     if risk is None:
+        return accepting
+    if accepting != (risk.treatment == Risk.Treatment.ACCEPT):
         return True
-    return (
-        risk.treatment != Risk.Treatment.ACCEPT
-        or risk.accepted_by_id != getattr(data.accepted_by, "pk", None)
-        or risk.acceptance_expires_on != data.acceptance_expires_on
+    return accepting and (
+        risk.acceptance_expires_on != data.acceptance_expires_on
+        or getattr(data.accepted_by, "pk", risk.accepted_by_id) != risk.accepted_by_id
     )
 
 
-def _check_treatment(actor: Any, risk: Risk | None, data: RiskData) -> None:
+def _with_treatment(actor: Any, risk: Risk | None, data: RiskData) -> RiskData:
+    """``data`` checked for its treatment, with the approver decided: the actor when they accept now."""
     if data.treatment not in Risk.Treatment.values:
         raise ValidationError({"treatment": "Choose mitigate, accept, transfer or avoid."})
-    if _acceptance_changed(risk, data) and not is_risk_manager(actor):
-        raise PermissionDeniedError("Only a risk manager may record, change or withdraw the acceptance of a risk.")
-    if data.treatment == Risk.Treatment.ACCEPT:
-        _check_acceptance(data, data.owner)
     if data.treatment in (Risk.Treatment.TRANSFER, Risk.Treatment.AVOID) and not data.treatment_plan.strip():
         label = Risk.Treatment(data.treatment).label.lower()
         raise ValidationError({"treatment_plan": f"Say how the risk is {label}ed: a treatment plan is required."})
+    if data.treatment != Risk.Treatment.ACCEPT:
+        if _acceptance_changed(risk, data) and not is_risk_manager(actor):
+            raise PermissionDeniedError("Only a risk manager may withdraw the acceptance of a risk.")
+        return data.updated(accepted_by=None, acceptance_expires_on=None)
+    if risk is not None and not _acceptance_changed(risk, data):
+        # The standing acceptance is kept as it was signed; only the owner rule still applies.
+        if data.owner is not None and risk.accepted_by_id == data.owner.pk:
+            raise SegregationOfDutiesError(
+                f"{data.owner} accepted {risk.ref}; the approver of an accepted risk cannot become its owner."
+            )
+        return data.updated(accepted_by=risk.accepted_by, acceptance_expires_on=risk.acceptance_expires_on)
+    if not is_risk_manager(actor):
+        raise PermissionDeniedError("Only a risk manager may record, renew or withdraw the acceptance of a risk.")
+    named = getattr(data.accepted_by, "pk", None)
+    if named is not None and named != actor.pk and (risk is None or named != risk.accepted_by_id):
+        raise ValidationError(
+            {
+                "accepted_by": f"An acceptance is recorded by the person who accepts the risk; "
+                f"{data.accepted_by} must sign in and accept it themselves."
+            }
+        )
+    _check_acceptance(actor, data.acceptance_expires_on, data.owner)
+    return data.updated(accepted_by=actor)
 
 
 def _check_controls(actor: Any, controls: Sequence[Control]) -> None:
@@ -197,9 +229,8 @@ def _apply(risk: Risk, data: RiskData, levels: dict[str, int]) -> None:
         setattr(risk, name, value)
     risk.treatment = data.treatment
     risk.treatment_plan = data.treatment_plan
-    accepted = data.treatment == Risk.Treatment.ACCEPT
-    risk.accepted_by = data.accepted_by if accepted else None
-    risk.acceptance_expires_on = data.acceptance_expires_on if accepted else None
+    risk.accepted_by = data.accepted_by
+    risk.acceptance_expires_on = data.acceptance_expires_on
     risk.review_date = data.review_date
 
 
@@ -212,7 +243,7 @@ def create_risk(*, actor: Any, data: RiskData) -> Risk:
     require_perm(actor, "governance.add_risk")
     levels = _levels(data, active_matrix().size)
     _check_user(data.owner, "owner", "owner")
-    _check_treatment(actor, None, data)
+    data = _with_treatment(actor, None, data)
     _check_controls(actor, data.controls)
     risk = Risk(ref=data.ref.strip() or _next_ref())
     _apply(risk, data, levels)
@@ -235,7 +266,7 @@ def update_risk(*, actor: Any, risk: Risk, data: RiskData) -> Risk:
     if owner_changed and not is_risk_manager(actor):
         raise PermissionDeniedError("Only a risk manager may change the owner of a risk.")
     _check_user(data.owner, "owner", "owner")
-    _check_treatment(actor, risk, data)
+    data = _with_treatment(actor, risk, data)
     _check_controls(actor, data.controls)
     previous_owner = risk.owner
     new_ref = data.ref.strip()

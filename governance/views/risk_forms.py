@@ -21,7 +21,6 @@ from governance.selectors.pickers import (
     control_label,
     person_label,
 )
-from governance.selectors.risks import risk_approvers
 from workbench.pickers import PickerWidget
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -74,7 +73,7 @@ def _picked_errors(label: str, noun: str) -> dict[str, str]:
 class PersonField(forms.ModelChoiceField):
     """One person, picked by typing a name or email (the page never lists every user).
 
-    ``among`` narrows the search to the people the field accepts ("risk-approvers"...);
+    ``among`` narrows the search to the people the field accepts ("control-owners");
     the field's queryset still validates the posted id.
     """
 
@@ -150,17 +149,16 @@ class RiskForm(StyledForm):
     controls = ControlsField(
         label="Mitigating controls", help_text="Search by reference or title, then tick the controls."
     )
-    accepted_by = PersonField(
-        label="Accepted by",
-        among="risk-approvers",
-        help_text="For an accepted risk: a risk manager who is not the owner.",
-    )
     acceptance_expires_on = forms.DateField(
-        label="Acceptance expires on", widget=DATE, required=False, help_text="For an accepted risk: in the future."
+        label="Acceptance expires on",
+        widget=DATE,
+        required=False,
+        help_text="For an accepted risk: in the future, at most three years ahead. Recording or renewing an "
+        "acceptance records you as its approver; you may not own the risk you accept.",
     )
     review_date = forms.DateField(label="Next review", widget=DATE, required=False)
 
-    MANAGER_FIELDS = ("ref", "owner", "accepted_by", "acceptance_expires_on")
+    MANAGER_FIELDS = ("ref", "owner", "acceptance_expires_on")
 
     def __init__(
         self,
@@ -181,7 +179,6 @@ class RiskForm(StyledForm):
         # The assets the user may pick: the inventory, or (a risk owner) the assets of their risks.
         cast(forms.ModelMultipleChoiceField, fields["assets"]).queryset = assets_for_picker(user, {"active": "1"})
         cast(forms.ModelMultipleChoiceField, fields["controls"]).queryset = controls
-        cast(forms.ModelChoiceField, fields["accepted_by"]).queryset = risk_approvers()
         if not can_manage:
             # Owners edit their risk's content; the owner and any acceptance are a risk manager's call.
             for name in self.MANAGER_FIELDS:

@@ -88,13 +88,11 @@ def test_people_search_keeps_the_chosen_person_selected_and_not_twice(personas: 
     assert f'<option value="{dana.pk}" selected>' in html
 
 
-def test_people_search_narrows_to_control_owners_and_risk_approvers(personas: Any) -> None:
+def test_people_search_narrows_to_control_owners(personas: Any) -> None:
     client = personas.client("officer_olga")
     owners = _values(_search(client, PEOPLE, q="example", among="control-owners").content.decode())
     expected = {personas[p].pk for p in ("admin_alice", "officer_olga", "owner_omar")}
     assert {int(v) for v in owners} == expected
-    approvers = _values(_search(client, PEOPLE, q="example", among="risk-approvers").content.decode())
-    assert {int(v) for v in approvers} == {personas["admin_alice"].pk, personas["officer_olga"].pk}
 
 
 def test_a_control_owner_finds_only_himself(personas: Any) -> None:

@@ -108,3 +108,58 @@ def test_settings_page_round_trip(personas: Any) -> None:
     assert bad.status_code == 400
     assert "highest score | label | #colour" in bad.content.decode()
     assert personas.client("it_ivan").get(url).status_code == 403
+
+
+# --- API ---
+
+API = "/api/v1/risk-matrix/"
+
+
+def test_the_api_reads_the_matrix_for_everyone_using_the_register(personas: Any) -> None:
+    _update(personas["officer_olga"])
+    body = personas.client("owner_omar").get(API).json()
+    assert (body["size"], body["likelihood_labels"], body["impact_labels"]) == (3, THREE, THREE)
+    assert [b["label"] for b in body["bands"]] == ["Low", "Medium", "High"]
+    assert personas.client("auditor_aude").get(API).status_code == 403
+
+
+def test_the_api_replaces_the_matrix_and_leaves_an_audit_entry(personas: Any) -> None:
+    from audits.models import LogEntry
+
+    before = LogEntry.objects.count()
+    payload = {"size": 3, "likelihood_labels": THREE, "impact_labels": THREE, "bands": BANDS_3}
+    response = personas.client("officer_olga").put(API, payload, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json()["bands"][1]["colour"] == "#f9a825"
+    assert RiskMatrix.objects.get().size == 3
+    entry = LogEntry.objects.order_by("-pk").first()
+    assert LogEntry.objects.count() > before and entry is not None
+    assert entry.actor == personas["officer_olga"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"size": 7}, "size"),
+        ({"likelihood_labels": ["Low", "High"]}, "likelihood_labels"),
+        ({"bands": [{"max_score": 9, "label": "All", "colour": "red"}]}, "bands"),
+        ({"bands": "high"}, "bands"),
+    ],
+)
+def test_bad_matrix_input_in_the_api_is_a_400_naming_the_field(
+    personas: Any, changes: dict[str, Any], field: str
+) -> None:
+    payload = {"size": 3, "likelihood_labels": THREE, "impact_labels": THREE, "bands": BANDS_3, **changes}
+    response = personas.client("officer_olga").put(API, payload, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert RiskMatrix.objects.get().size == 5
+
+
+def test_the_api_refuses_to_strand_risks_and_a_reader_may_not_replace(personas: Any) -> None:
+    make_risk("RSK-0001", inherent=(5, 5), residual=(4, 4))
+    payload = {"size": 3, "likelihood_labels": THREE, "impact_labels": THREE, "bands": BANDS_3}
+    refused = personas.client("officer_olga").put(API, payload, content_type="application/json")
+    assert refused.status_code == 400 and "rated above 3" in refused.json()["size"][0]
+    assert personas.client("it_ivan").put(API, payload, content_type="application/json").status_code == 403
+    assert RiskMatrix.objects.get().size == 5

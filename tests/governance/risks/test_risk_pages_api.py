@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def two_owners(personas: Any) -> tuple[Risk, Risk]:
-    mine = make_risk("RSK-OMAR", owner=personas["owner_omar"], title="Omar's laptop fleet")
+    mine = make_risk("RSK-OMAR", owner=personas["owner_omar"], title="Omar's laptop fleet", inherent=(3, 3))
     theirs = make_risk("RSK-IVAN", owner=personas["it_ivan"], title="Ivan's firewall")
     return mine, theirs
 
@@ -113,7 +113,8 @@ def test_bad_levels_in_the_page_are_field_errors(personas: Any, value: str, mess
         ({"title": "x", "inherent_likelihood": 9}, "inherent_likelihood"),
         ({"title": "x", "residual_impact": -1}, "residual_impact"),
         ({"title": "x", "treatment": "ignore"}, "treatment"),
-        ({"title": "x", "treatment": "accept"}, "accepted_by"),
+        ({"title": "x", "treatment": "accept"}, "acceptance_expires_on"),
+        ({"title": "x", "treatment": "accept", "acceptance_expires_on": "2999-01-01", "accepted_by": 1}, "accepted_by"),
         ({"title": "x", "acceptance_expires_on": "tomorrow"}, "acceptance_expires_on"),
         ({"title": "x", "assets": ["a"]}, "assets"),
     ],
@@ -134,15 +135,22 @@ def test_accepting_in_the_page(personas: Any) -> None:
         "residual_likelihood": "3",
         "residual_impact": "3",
         "treatment": "accept",
-        "accepted_by": str(olga.pk),
         "acceptance_expires_on": in_days(60).isoformat(),
     }
-    client = personas.client("officer_olga")
-    refused = client.post(reverse("governance:risk_create"), data)
+    form = personas.client("officer_olga").get(reverse("governance:risk_create")).content.decode()
+    assert 'name="acceptance_expires_on"' in form and 'name="accepted_by"' not in form
+    assert "records you as its approver" in form
+    refused = personas.client("officer_olga").post(reverse("governance:risk_create"), data)
     assert refused.status_code == 400
     assert "cannot accept their own risk" in refused.content.decode()
-    assert client.post(reverse("governance:risk_create"), {**data, "accepted_by": str(alice.pk)}).status_code == 302
-    assert Risk.objects.get().accepted_by == alice
+    assert not Risk.objects.exists()
+    # A posted approver is ignored by the page: whoever accepts is the approver.
+    done = personas.client("admin_alice").post(reverse("governance:risk_create"), {**data, "accepted_by": str(olga.pk)})
+    assert done.status_code == 302
+    risk = Risk.objects.get()
+    assert (risk.accepted_by, risk.owner) == (alice, olga)
+    page = personas.client("officer_olga").get(reverse("governance:risk_detail", kwargs={"pk": risk.pk})).content
+    assert "Alice Admin" in page.decode()
 
 
 def test_bulk_owner_moves_object_permissions(personas: Any) -> None:

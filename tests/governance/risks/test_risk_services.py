@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from access.errors import PermissionDeniedError, SegregationOfDutiesError
 from governance.models import Risk
@@ -108,40 +111,99 @@ def _accept(**changes: Any) -> RiskData:
     return RiskData(title="Old ERP stays until migration", treatment=Risk.Treatment.ACCEPT, **changes)
 
 
-def test_acceptance_needs_an_approver_and_a_future_expiry(personas: Any) -> None:
-    olga, alice = personas["officer_olga"], personas["admin_alice"]
+def test_acceptance_needs_a_future_expiry_and_names_who_recorded_it(personas: Any) -> None:
+    olga = personas["officer_olga"]
     with pytest.raises(ValidationError) as caught:
-        create_risk(actor=olga, data=_accept(acceptance_expires_on=in_days(90)))
-    assert list(caught.value.message_dict) == ["accepted_by"]
-    with pytest.raises(ValidationError) as caught:
-        create_risk(actor=olga, data=_accept(accepted_by=alice))
+        create_risk(actor=olga, data=_accept())
     assert list(caught.value.message_dict) == ["acceptance_expires_on"]
     for past_or_today in (in_days(-1), in_days(0)):
         with pytest.raises(ValidationError) as caught:
-            create_risk(actor=olga, data=_accept(accepted_by=alice, acceptance_expires_on=past_or_today))
+            create_risk(actor=olga, data=_accept(acceptance_expires_on=past_or_today))
         assert caught.value.message_dict["acceptance_expires_on"] == ["The acceptance must expire in the future."]
     with pytest.raises(ValidationError):
-        create_risk(actor=olga, data=_accept(accepted_by=alice, acceptance_expires_on=in_days(4 * 365)))
-    risk = create_risk(actor=olga, data=_accept(accepted_by=alice, acceptance_expires_on=in_days(180)))
-    assert (risk.accepted_by, risk.acceptance_expires_on) == (alice, in_days(180))
+        create_risk(actor=olga, data=_accept(acceptance_expires_on=in_days(4 * 365)))
+    assert not Risk.objects.exists()
+    risk = create_risk(actor=olga, data=_accept(acceptance_expires_on=in_days(180)))
+    assert (risk.accepted_by, risk.acceptance_expires_on) == (olga, in_days(180))
 
 
-def test_the_approver_must_be_a_risk_manager(personas: Any) -> None:
+def test_nobody_accepts_a_risk_in_someone_elses_name(personas: Any) -> None:
+    olga, alice = personas["officer_olga"], personas["admin_alice"]
+    with pytest.raises(ValidationError) as caught:
+        create_risk(actor=olga, data=_accept(accepted_by=alice, acceptance_expires_on=in_days(30)))
+    assert "Alice Admin must sign in and accept it themselves" in caught.value.message_dict["accepted_by"][0]
+    # Naming oneself is the same as naming nobody.
+    risk = create_risk(actor=olga, data=_accept(accepted_by=olga, acceptance_expires_on=in_days(30)))
+    assert risk.accepted_by == olga
+
+
+def test_only_a_risk_manager_accepts(personas: Any) -> None:
+    ivan = personas["it_ivan"]
+    risk = make_risk("RSK-0001", owner=personas["owner_omar"])
+    with pytest.raises(PermissionDeniedError):
+        update_risk(
+            actor=ivan,
+            risk=risk,
+            data=RiskData.from_risk(risk).updated(treatment=Risk.Treatment.ACCEPT, acceptance_expires_on=in_days(30)),
+        )
+    risk.refresh_from_db()
+    assert (risk.treatment, risk.accepted_by) == ("mitigate", None)
+
+
+def test_renewing_an_acceptance_makes_the_renewer_its_approver(personas: Any) -> None:
+    olga, alice = personas["officer_olga"], personas["admin_alice"]
+    risk = create_risk(actor=olga, data=_accept(acceptance_expires_on=in_days(30)))
+    # A change elsewhere keeps Olga's acceptance as she signed it.
+    update_risk(actor=alice, risk=risk, data=RiskData.from_risk(risk).updated(threat="Unsupported database"))
+    risk.refresh_from_db()
+    assert (risk.accepted_by, risk.acceptance_expires_on) == (olga, in_days(30))
+    update_risk(actor=alice, risk=risk, data=RiskData.from_risk(risk).updated(acceptance_expires_on=in_days(365)))
+    risk.refresh_from_db()
+    assert (risk.accepted_by, risk.acceptance_expires_on) == (alice, in_days(365))
+
+
+def test_an_expired_acceptance_never_locks_the_risk(personas: Any) -> None:
+    olga, omar = personas["officer_olga"], personas["owner_omar"]
+    with time_machine.travel(timezone.now() - timedelta(days=60)):
+        risk = create_risk(actor=olga, data=_accept(owner=omar, acceptance_expires_on=in_days(30)))
+    risk.refresh_from_db()
+    assert risk.acceptance_expired
+    update_risk(actor=omar, risk=risk, data=RiskData.from_risk(risk).updated(description="Still in use by payroll"))
+    risk.refresh_from_db()
+    assert (risk.description, risk.accepted_by, risk.acceptance_expired) == ("Still in use by payroll", olga, True)
+    # Renewing it needs a date in the future again.
+    with pytest.raises(ValidationError):
+        update_risk(actor=olga, risk=risk, data=RiskData.from_risk(risk).updated(acceptance_expires_on=in_days(-1)))
+    update_risk(actor=olga, risk=risk, data=RiskData.from_risk(risk).updated(acceptance_expires_on=in_days(90)))
+    risk.refresh_from_db()
+    assert not risk.acceptance_expired
+
+
+def test_the_residual_score_is_never_above_the_inherent_score(personas: Any) -> None:
+    olga = personas["officer_olga"]
     with pytest.raises(ValidationError) as caught:
         create_risk(
-            actor=personas["officer_olga"],
-            data=_accept(accepted_by=personas["it_ivan"], acceptance_expires_on=in_days(30)),
+            actor=olga,
+            data=RiskData(title="Worse after", inherent_likelihood=2, inherent_impact=2, residual_likelihood=5),
         )
-    assert "may not accept risks" in caught.value.message_dict["accepted_by"][0]
+    assert set(caught.value.message_dict) == {"residual_likelihood", "residual_impact"}
+    assert "residual score (5) cannot be above the inherent score (4)" in caught.value.messages[0]
+    assert not Risk.objects.exists()
+    # Trading likelihood for impact is fine while the score does not grow.
+    risk = create_risk(
+        actor=olga,
+        data=RiskData(
+            title="Same score", inherent_likelihood=2, inherent_impact=2, residual_likelihood=4, residual_impact=1
+        ),
+    )
+    assert (risk.inherent_score, risk.residual_score) == (4, 4)
 
 
 def test_the_owner_never_accepts_their_own_risk(personas: Any) -> None:
     olga = personas["officer_olga"]
     with pytest.raises(SegregationOfDutiesError):
-        create_risk(actor=olga, data=_accept(owner=olga, accepted_by=olga, acceptance_expires_on=in_days(30)))
-    risk = create_risk(
-        actor=olga, data=_accept(owner=personas["owner_omar"], accepted_by=olga, acceptance_expires_on=in_days(30))
-    )
+        create_risk(actor=olga, data=_accept(owner=olga, acceptance_expires_on=in_days(30)))
+    risk = create_risk(actor=olga, data=_accept(owner=personas["owner_omar"], acceptance_expires_on=in_days(30)))
     # Handing the risk to its approver would make them accept their own risk.
     with pytest.raises(SegregationOfDutiesError):
         assign_risk_owner(actor=personas["admin_alice"], risk=risk, owner=olga)
@@ -152,9 +214,7 @@ def test_the_owner_never_accepts_their_own_risk(personas: Any) -> None:
 def test_an_owner_cannot_record_or_withdraw_an_acceptance(personas: Any) -> None:
     omar, olga = personas["owner_omar"], personas["officer_olga"]
     risk = make_risk("RSK-0001", owner=omar)
-    accepted = RiskData.from_risk(risk).updated(
-        treatment=Risk.Treatment.ACCEPT, accepted_by=olga, acceptance_expires_on=in_days(30)
-    )
+    accepted = RiskData.from_risk(risk).updated(treatment=Risk.Treatment.ACCEPT, acceptance_expires_on=in_days(30))
     with pytest.raises(PermissionDeniedError):
         update_risk(actor=omar, risk=risk, data=accepted)
     update_risk(actor=olga, risk=risk, data=accepted)
@@ -169,7 +229,7 @@ def test_an_owner_cannot_record_or_withdraw_an_acceptance(personas: Any) -> None
 
 def test_leaving_acceptance_clears_the_approver(personas: Any) -> None:
     olga, alice = personas["officer_olga"], personas["admin_alice"]
-    risk = create_risk(actor=olga, data=_accept(accepted_by=alice, acceptance_expires_on=in_days(30)))
+    risk = create_risk(actor=alice, data=_accept(acceptance_expires_on=in_days(30)))
     update_risk(
         actor=olga,
         risk=risk,
@@ -195,7 +255,7 @@ def test_owners_hold_object_permissions_that_move_with_the_owner(personas: Any) 
 
 def test_owners_edit_their_risk_but_not_its_owner_or_status(personas: Any) -> None:
     omar, olga = personas["owner_omar"], personas["officer_olga"]
-    risk = make_risk("RSK-0001", owner=omar)
+    risk = make_risk("RSK-0001", owner=omar, inherent=(3, 3))
     update_risk(actor=omar, risk=risk, data=RiskData.from_risk(risk).updated(residual_likelihood=2))
     with pytest.raises(PermissionDeniedError):
         update_risk(actor=omar, risk=risk, data=RiskData.from_risk(risk).updated(owner=olga))

@@ -33,6 +33,18 @@ CHANGERS = roles("admin_alice", "officer_olga", "owner_omar")  # owner_omar owns
 HIDDEN_OR_DENIED = (403, 404)
 
 
+MATRIX_3X3 = {
+    "size": 3,
+    "likelihood_labels": ["Rare", "Possible", "Likely"],
+    "impact_labels": ["Minor", "Serious", "Severe"],
+    "bands": [
+        {"max_score": 2, "label": "Low", "colour": "#2e7d32"},
+        {"max_score": 5, "label": "Medium", "colour": "#f9a825"},
+        {"max_score": 9, "label": "High", "colour": "#c62828"},
+    ],
+}
+
+
 def _omars_risk(p: Any, *, status: str = Risk.Status.OPEN) -> dict[str, Any]:
     risk = Risk.objects.create(ref="RSK-MATRIX", title="Matrix risk", owner=p["owner_omar"], status=status)
     hand_over_object_perms(obj=risk, previous=None, new=p["owner_omar"])
@@ -164,6 +176,16 @@ ROUTES = [
     ),
     Route("risk-bulk-owner", OFFICERS, method="post", data={"ids": [1], "owner": None}, anonymous=API_ANON),
     Route("risk-heatmap-list", BROWSERS, anonymous=API_ANON),
+    Route("risk-matrix-list", BROWSERS, anonymous=API_ANON),
+    Route(
+        "risk-matrix-list",
+        OFFICERS,
+        method="put",
+        data=MATRIX_3X3,
+        anonymous=API_ANON,
+        denied=(403,),
+        note="officers replace it; other readers get 403",
+    ),
     # API: assets
     Route("asset-list", GLOBAL_VIEW, anonymous=API_ANON),
     Route("asset-list", GLOBAL_VIEW, method="post", ok=201, data={"name": "API asset"}, anonymous=API_ANON),
