@@ -4,6 +4,12 @@ Coverage of a framework = applicable requirements (applicable, not removed, not 
 section, not covered by an approved exception that has not expired) with at least one
 mapped control that is implemented and whose latest test passed. Every figure is
 computed in the database.
+
+An exception is active ("in force") while it is approved and not past its end date
+(``governance.selectors.exceptions.in_force``). On a requirement it takes the
+requirement out of coverage; on a control it excuses the control from the overdue and
+failed-test flags. Only implemented controls are tested on a schedule, so only they
+(and their planned tests) can be overdue.
 """
 
 from __future__ import annotations
@@ -79,14 +85,95 @@ def control_tests_visible_to(user: Any) -> QuerySet[ControlTest]:
     return tests.filter(control__in=scoped(user, Control.objects.all(), "view").values("pk"))
 
 
+# --- Flags: overdue and failed, unless an exception in force excuses the control ---
+
+
+def in_force(today: date | None = None) -> Q:
+    """Exceptions in force: the one definition, in ``governance.selectors.exceptions``."""
+    from governance.selectors import exceptions  # imported here: its pickers import this module
+
+    return exceptions.in_force(today)
+
+
+def excusing_controls(today: date | None = None) -> QuerySet[ComplianceException, Any]:
+    from governance.selectors import exceptions  # imported here: its pickers import this module
+
+    return exceptions.excusing_controls(today)
+
+
+FAILING = (Outcome.FAIL, Outcome.PARTIAL)
+
+
+def excused(today: date | None = None) -> Q:
+    """Controls an exception in force excuses (uncorrelated ``IN``, run once)."""
+    return Q(pk__in=excusing_controls(today))
+
+
+def overdue_controls(today: date | None = None) -> Q:
+    """Implemented controls whose next test is past due, unless excused."""
+    today = today or timezone.localdate()
+    return Q(status=Control.Status.IMPLEMENTED, next_test_due__lt=today) & ~excused(today)
+
+
+def failed_controls(today: date | None = None) -> Q:
+    """Controls whose latest test failed or was partial, unless excused."""
+    return Q(latest_test_result__in=FAILING) & ~excused(today)
+
+
+def overdue_tests(today: date | None = None) -> Q:
+    """Planned, unperformed tests past due, of implemented controls that no exception excuses."""
+    today = today or timezone.localdate()
+    return Q(
+        result="",
+        performed_on__isnull=True,
+        due_date__lt=today,
+        control__status=Control.Status.IMPLEMENTED,
+    ) & ~Q(control_id__in=excusing_controls(today))
+
+
+def _flag(condition: Q) -> Case:
+    """``condition`` as a boolean column."""
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def _excuse(field: str) -> Subquery:
+    active = ComplianceException.objects.filter(in_force(), control_id=OuterRef("pk")).order_by("-expires_on", "pk")
+    return Subquery(active.values(field)[:1])
+
+
+def with_flags(controls: QuerySet[Control]) -> QuerySet[Control]:
+    """``controls`` with ``is_overdue`` and the exception that excuses each, if any.
+
+    ``excused_by`` (pk), ``excused_by_title`` and ``excused_until``: the active exception
+    on the control that ends last. Computed in the same query as the rows.
+    """
+    return controls.annotate(
+        is_overdue=_flag(overdue_controls()),
+        excused_by=_excuse("pk"),
+        excused_by_title=_excuse("title"),
+        excused_until=_excuse("expires_on"),
+    )
+
+
+def with_test_flags(tests: QuerySet[ControlTest]) -> QuerySet[ControlTest]:
+    """``tests`` with ``is_flagged_overdue``: what the overdue filter and the dashboard count."""
+    return tests.annotate(is_flagged_overdue=_flag(overdue_tests()))
+
+
 def control_for(user: Any, pk: int, action: str = "view") -> Control:
     """One control ``user`` may ``action``; raises ``Control.DoesNotExist`` otherwise."""
     return scoped(user, Control.objects.select_related("owner"), action).get(pk=pk)
 
 
 def control_detail(control: Control) -> dict[str, Any]:
-    """The mappings, the test history and the findings of one control (three queries)."""
+    """The mappings, the test history, the findings and the excusing exception of one control (four queries)."""
+    excuse = control.exceptions.filter(in_force()).order_by("-expires_on", "pk").first()
+    flagged = control.status == Control.Status.IMPLEMENTED and excuse is None
+    due = control.next_test_due
     return {
+        "excuse": excuse,
+        "flagged": flagged,  # overdue applies to it: implemented and not excused
+        "is_overdue": flagged and due is not None and due < timezone.localdate(),
         "requirements": list(
             control.requirements.select_related("framework").order_by("framework__name", "order", "pk")
         ),
@@ -99,11 +186,7 @@ def control_detail(control: Control) -> dict[str, Any]:
 
 
 def _active_exception(today: date) -> Exists:
-    return Exists(
-        ComplianceException.objects.filter(
-            requirement_id=OuterRef("pk"), status=ComplianceException.Status.APPROVED, expires_on__gte=today
-        )
-    )
+    return Exists(ComplianceException.objects.filter(in_force(today), requirement_id=OuterRef("pk")))
 
 
 def _passing_control() -> Q:
@@ -163,30 +246,62 @@ def coverage_by_framework(user: Any) -> list[Coverage]:
 
 # --- Statement of Applicability ---
 
+# The status of a row, as the page, the CSV and the filter name it (first match wins).
+SOA_STATUSES = (
+    ("covered", "Covered"),
+    ("uncovered", "Not covered"),
+    ("excepted", "Excepted"),
+    ("not_applicable", "Not applicable"),
+)
 
-def statement_of_applicability(framework: Framework) -> QuerySet[Requirement]:
+
+def _soa_conditions(today: date) -> dict[str, Q]:
+    excepted = _active_exception(today)
+    return {
+        "not_applicable": Q(applicable=False),
+        "excepted": Q(applicable=True) & Q(excepted),
+        "covered": Q(applicable=True) & ~excepted & _passing_control(),
+        "uncovered": Q(applicable=True) & ~excepted & ~_passing_control(),
+    }
+
+
+def _soa_requirements(framework: Framework) -> QuerySet[Requirement]:
+    return Requirement.objects.filter(framework=framework, is_section=False, removed_at__isnull=True)
+
+
+def statement_of_applicability(framework: Framework, status: str = "") -> QuerySet[Requirement]:
     """Every current, non-section requirement of ``framework`` in tree order (two queries).
 
     Each row carries ``covered`` (counts in coverage and is covered), ``excepted_until``
     (the expiry of an approved exception, if one is active) and ``mapped_controls``.
+    ``status`` (a key of ``SOA_STATUSES``) keeps only the rows in that state; any other
+    value keeps them all.
     """
     today = timezone.localdate()
-    active = ComplianceException.objects.filter(
-        requirement_id=OuterRef("pk"), status=ComplianceException.Status.APPROVED, expires_on__gte=today
-    ).order_by("-expires_on")
+    active = ComplianceException.objects.filter(in_force(today), requirement_id=OuterRef("pk")).order_by("-expires_on")
     mapped = Control.objects.only("pk", "ref", "title", "status", "latest_test_result", "latest_test_on").order_by(
         "ref"
     )
-    counted = Q(applicable=True) & ~_active_exception(today) & _passing_control()
+    conditions = _soa_conditions(today)
+    rows = _soa_requirements(framework)
+    if status in conditions:
+        rows = rows.filter(conditions[status])
     return (
-        Requirement.objects.filter(framework=framework, is_section=False, removed_at__isnull=True)
-        .select_related("parent")
+        rows.select_related("parent")
         .annotate(
             excepted_until=Subquery(active.values("expires_on")[:1]),
-            covered=Case(When(counted, then=Value(True)), default=Value(False), output_field=BooleanField()),
+            covered=_flag(conditions["covered"]),
         )
         .prefetch_related(Prefetch("controls", queryset=mapped, to_attr="mapped_controls"))
         .order_by("order", "pk")
+    )
+
+
+def soa_counts(framework: Framework) -> dict[str, int]:
+    """How many rows of the Statement of Applicability are in each state of ``SOA_STATUSES`` (one query)."""
+    conditions = _soa_conditions(timezone.localdate())
+    return _soa_requirements(framework).aggregate(
+        **{key: Count("pk", filter=conditions[key]) for key, _ in SOA_STATUSES}
     )
 
 
@@ -210,18 +325,22 @@ class ControlFigures:
 
 
 def control_figures(user: Any) -> ControlFigures:
-    """Counts behind the dashboard, for the controls ``user`` may see (two queries)."""
+    """Counts behind the dashboard, for the controls ``user`` may see (two queries).
+
+    Overdue counts only implemented controls (and their planned tests); overdue and
+    failed leave out controls an exception in force excuses.
+    """
     today = timezone.localdate()
     controls = scoped(user, Control.objects.all(), "view").order_by()
     implemented = Q(status=Control.Status.IMPLEMENTED)
     agg = controls.aggregate(
         total=Count("pk"),
-        overdue=Count("pk", filter=Q(next_test_due__lt=today)),
-        failed=Count("pk", filter=Q(latest_test_result__in=[Outcome.FAIL, Outcome.PARTIAL])),
+        overdue=Count("pk", filter=overdue_controls(today)),
+        failed=Count("pk", filter=failed_controls(today)),
         never_tested=Count("pk", filter=implemented & Q(latest_test_on__isnull=True)),
         **{f"status_{value}": Count("pk", filter=Q(status=value)) for value in Control.Status.values},
     )
-    agg["overdue_tests"] = control_tests_visible_to(user).filter(result="", due_date__lt=today).count()
+    agg["overdue_tests"] = control_tests_visible_to(user).filter(overdue_tests(today)).count()
     return ControlFigures(
         by_status={value: agg[f"status_{value}"] for value in Control.Status.values},
         total=agg["total"],
@@ -249,11 +368,12 @@ HOME_PLANNED_DAYS = 30
 def owner_home(user: Any) -> OwnerHome:
     """The controls ``user`` owns, those overdue or failing, and tests due within 30 days (fixed queries).
 
+    Overdue and failing leave out controls an exception in force excuses (as the dashboard does).
+
     A planned test is the assignee's, or the control owner's while nobody is assigned.
     """
     today = timezone.localdate()
     own = Control.objects.filter(owner=user).order_by("next_test_due", "ref")
-    failing = Q(latest_test_result__in=[Outcome.FAIL, Outcome.PARTIAL])
     planned = ControlTest.objects.filter(
         Q(assignee=user) | Q(assignee__isnull=True, control__owner=user),
         result="",
@@ -266,7 +386,7 @@ def owner_home(user: Any) -> OwnerHome:
         shown=bool(count or planned_rows) or user.has_role(Role.CONTROL_OWNER),
         controls=list(own[:HOME_LIMIT]),
         control_count=count,
-        overdue=list(own.filter(next_test_due__lt=today)[:HOME_LIMIT]),
-        failed=list(own.filter(failing)[:HOME_LIMIT]),
+        overdue=list(own.filter(overdue_controls(today))[:HOME_LIMIT]),
+        failed=list(own.filter(failed_controls(today))[:HOME_LIMIT]),
         planned=planned_rows,
     )

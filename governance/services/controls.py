@@ -80,7 +80,12 @@ def create_control(
 
 @transaction.atomic
 def update_control(*, actor: Any, control: Control, **changes: Any) -> Control:
-    """Change the fields of a control. Owners may edit their own; ``ref`` needs the global permission."""
+    """Change the fields of a control. Owners may edit their own; ``ref`` needs the global permission.
+
+    Only a control on a schedule (implemented, with a test frequency) has a next due date
+    and open planned tests: leaving the schedule clears the date and cancels those tests;
+    coming back sets the date from the latest test (or the scheduler plans it from today).
+    """
     _require_change(actor, control)
     allowed = set(EDITABLE_FIELDS)
     if actor.has_perm("governance.change_control"):
@@ -89,18 +94,43 @@ def update_control(*, actor: Any, control: Control, **changes: Any) -> Control:
     if unknown:
         names = ", ".join(sorted(unknown))
         raise PermissionDeniedError(f"You may not change these fields of a control: {names}.")
-    stored = Control.objects.select_for_update().only("test_frequency", "latest_test_on").get(pk=control.pk)
+    stored = Control.objects.select_for_update().only("status", "test_frequency", "latest_test_on").get(pk=control.pk)
     control.latest_test_on = stored.latest_test_on
-    frequency_before = stored.test_frequency
     for name, value in changes.items():
         setattr(control, name, value.strip() if name in ("ref", "title") and isinstance(value, str) else value)
-    if control.test_frequency != frequency_before and control.latest_test_on is not None:
+    rejoins = stored.status != Control.Status.IMPLEMENTED or control.test_frequency != stored.test_frequency
+    if rejoins and control.latest_test_on is not None:
         control.next_test_due = control.compute_next_due(control.latest_test_on)
-    if control.test_frequency == Frequency.NONE:
+    elif stored.status != Control.Status.IMPLEMENTED:
+        control.next_test_due = None  # never tested: the scheduler plans it for the day it runs
+    if not _on_schedule(control):
         control.next_test_due = None
     control.full_clean()
     control.save(update_fields=[*changes, "next_test_due", "updated_at"])
+    if not _on_schedule(control):
+        _cancel_open_tests(control)
     return control
+
+
+def _on_schedule(control: Control) -> bool:
+    """Is ``control`` tested on a schedule: implemented, with a test frequency?"""
+    return control.status == Control.Status.IMPLEMENTED and control.test_frequency != Frequency.NONE
+
+
+def _cancel_open_tests(control: Control) -> int:
+    """Delete the planned tests of ``control`` that were never performed; returns how many.
+
+    For a control that left the schedule (no longer implemented, or no test frequency):
+    a planned test without a result holds no history, so it goes, one delete per row so
+    the audit trail records each. One a finding refers to stays, for the finding's sake;
+    overdue figures count only tests of implemented controls, so it flags nothing.
+    When the control is implemented again, the next scheduler run plans a new test.
+    """
+    cancelled = 0
+    for test in open_tests().filter(control=control, findings__isnull=True).order_by("pk"):
+        test.delete()
+        cancelled += 1
+    return cancelled
 
 
 @transaction.atomic
@@ -190,7 +220,8 @@ def record_control_test(
 
     Allowed to holders of ``governance.add_controltest`` and to whoever may change the
     control (its owner tests their own controls). The open planned test of the control,
-    if any, is the one that gets the result.
+    if any, is the one that gets the result. Only a control on a schedule (implemented,
+    with a test frequency) gets a next due date.
     """
     if not (actor is not None and actor.is_authenticated and actor.is_active):
         raise PermissionDeniedError("You must be signed in.")
@@ -216,7 +247,7 @@ def record_control_test(
     if control.latest_test_on is None or performed_on >= control.latest_test_on:
         control.latest_test_result = result
         control.latest_test_on = performed_on
-        control.next_test_due = control.compute_next_due(performed_on)
+        control.next_test_due = control.compute_next_due(performed_on) if _on_schedule(control) else None
         control.save(update_fields=["latest_test_result", "latest_test_on", "next_test_due", "updated_at"])
     # The caller's instance reflects the new state too, so a later save of it does not undo this.
     given.latest_test_result, given.latest_test_on = control.latest_test_result, control.latest_test_on

@@ -7,6 +7,8 @@
 - ``expire_exceptions`` (a daily job) marks approved exceptions past their expiry date
   EXPIRED. Coverage counts only APPROVED exceptions that have not expired, so what
   they covered is open again from the day after ``expires_on``.
+- On a control, the same exceptions in force excuse it from the overdue and failed-test
+  flags (``governance.selectors.controls``); revoking or expiry brings the flags back.
 """
 
 from __future__ import annotations

@@ -103,9 +103,11 @@ def _today() -> date:
     return timezone.localdate()
 
 
+# "Overdue" and "failed" count only what the dashboard counts: overdue is for implemented
+# controls, and an exception in force on a control excuses it from both.
 TEST_STATES: dict[str, tuple[str, Callable[[], Q]]] = {
-    "overdue": ("Test overdue", lambda: Q(next_test_due__lt=_today())),
-    "failed": ("Latest test failed or partial", lambda: Q(latest_test_result__in=[Outcome.FAIL, Outcome.PARTIAL])),
+    "overdue": ("Test overdue", lambda: selectors.overdue_controls(_today())),
+    "failed": ("Latest test failed or partial", lambda: selectors.failed_controls(_today())),
     "never": (
         "Implemented, never tested",
         lambda: Q(status=Control.Status.IMPLEMENTED, latest_test_on__isnull=True),
@@ -167,7 +169,7 @@ CONTROL_LIST = ListSpec(
 
 
 def _overdue_tests(raw: str) -> Any:
-    return ControlTest.objects.filter(result="", performed_on__isnull=True, due_date__lt=_today()).values("pk")
+    return ControlTest.objects.filter(selectors.overdue_tests(_today())).values("pk")
 
 
 def _planned_tests(raw: str) -> Any:
@@ -215,7 +217,8 @@ TEST_LIST = ListSpec(
 @login_required
 def control_list(request: HttpRequest) -> HttpResponse:
     user = _require_browse(request)
-    listing = build_list(CONTROL_LIST, selectors.controls_visible_to(user), _params(request), user=user)
+    controls = selectors.with_flags(selectors.controls_visible_to(user))
+    listing = build_list(CONTROL_LIST, controls, _params(request), user=user)
     can_assign = user.has_perm("governance.change_control")
     context = {
         "listing": listing,
@@ -394,7 +397,8 @@ def control_record_test(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def control_test_list(request: HttpRequest) -> HttpResponse:
     user = _require_browse(request)
-    listing = build_list(TEST_LIST, selectors.control_tests_visible_to(user), _params(request), user=user)
+    tests = selectors.with_test_flags(selectors.control_tests_visible_to(user))
+    listing = build_list(TEST_LIST, tests, _params(request), user=user)
     context = {
         "listing": listing,
         "today": _today(),
@@ -422,16 +426,27 @@ def _framework(request: HttpRequest, pk: int) -> Framework:
         raise Http404("No such framework.") from exc
 
 
+def _soa_status(request: HttpRequest) -> str:
+    """The ``status`` filter of the Statement of Applicability; an unknown value shows every row."""
+    raw = request.GET.get("status", "")
+    return raw if raw in dict(selectors.SOA_STATUSES) else ""
+
+
 @login_required
 def soa(request: HttpRequest, pk: int) -> HttpResponse:
     framework = _framework(request, pk)
-    rows = list(selectors.statement_of_applicability(framework))
-    applicable, covered = selectors.soa_totals(rows)
+    status = _soa_status(request)
+    rows = list(selectors.statement_of_applicability(framework, status))
+    counts = selectors.soa_counts(framework)
     context = {
         "framework": framework,
         "rows": rows,
-        "applicable": applicable,
-        "covered": covered,
+        "applicable": counts["covered"] + counts["uncovered"],
+        "covered": counts["covered"],
+        "status": status,
+        "status_label": dict(selectors.SOA_STATUSES).get(status, ""),
+        "statuses": [(key, label, counts[key]) for key, label in selectors.SOA_STATUSES],
+        "total": sum(counts.values()),
         "generated_at": timezone.now(),
     }
     return render(request, "governance/controls/soa.html", context)
@@ -473,8 +488,10 @@ SOA_CSV = ListSpec(columns=SOA_COLUMNS)
 @login_required
 def soa_csv(request: HttpRequest, pk: int) -> HttpResponse:
     framework = _framework(request, pk)
-    rows = selectors.statement_of_applicability(framework)
-    return csv_response(SOA_CSV, rows, {}, f"soa-{framework.key}.csv")
+    status = _soa_status(request)
+    rows = selectors.statement_of_applicability(framework, status)
+    suffix = f"-{status.replace('_', '-')}" if status else ""
+    return csv_response(SOA_CSV, rows, {}, f"soa-{framework.key}{suffix}.csv")
 
 
 # --- dashboard ---
