@@ -93,6 +93,35 @@ def acceptance_counts(user: Any) -> dict[str, int]:
     return accepted.aggregate(**counts)
 
 
+@dataclass(frozen=True)
+class RiskHome:
+    """The open risks ``user`` owns that need them now, for the home page."""
+
+    open_count: int
+    lapsed: list[Risk]  # acceptance expired: a new decision is due
+    ending: list[Risk]  # acceptance ends within EXPIRING_DAYS
+    review_due: list[Risk]  # review date passed
+
+
+RISK_HOME_LIMIT = 10
+
+
+def risk_home(user: Any) -> RiskHome:
+    """Open risks owned by ``user`` whose acceptance lapsed or ends soon, or whose review is due (4 queries)."""
+    today = timezone.localdate()
+    own = Risk.objects.filter(owner=user, status=Risk.Status.OPEN) if user.is_authenticated else Risk.objects.none()
+    return RiskHome(
+        open_count=own.count(),
+        lapsed=list(own.filter(acceptance_expires_on__range=acceptance_window("expired"))[:RISK_HOME_LIMIT]),
+        ending=list(
+            own.filter(acceptance_expires_on__range=acceptance_window("expiring")).order_by("acceptance_expires_on")[
+                :RISK_HOME_LIMIT
+            ]
+        ),
+        review_due=list(own.filter(review_date__lt=today).order_by("review_date")[:RISK_HOME_LIMIT]),
+    )
+
+
 def _user_label(email: str, full_name: str) -> str:
     return full_name or email
 

@@ -35,6 +35,8 @@ from governance.scoping import can, scoped
 from governance.selectors import controls as selectors
 from governance.selectors import exceptions as exception_selectors
 from governance.selectors.pickers import PEOPLE
+from governance.selectors.risks import EXPIRING_DAYS as ACCEPTANCE_EXPIRING_DAYS
+from governance.selectors.risks import acceptance_counts
 from governance.services import controls as services
 from governance.services import owners
 from governance.views.controls_forms import (
@@ -521,7 +523,7 @@ def _dashboard_risks(user: User) -> dict[str, Any] | None:
         .filter(status=Risk.Status.OPEN)
         .order_by("-residual_score", "ref")[:TOP_RISKS]
     )
-    return {"top": list(risks)}
+    return {"top": list(risks), "acceptances": acceptance_counts(user), "expiring_days": ACCEPTANCE_EXPIRING_DAYS}
 
 
 @login_required

@@ -81,3 +81,30 @@ def test_an_acceptance_lapses_by_itself_the_day_after_it_ends(personas: Any) -> 
         page = personas.client("owner_omar").get(detail).content.decode()
         assert 'badge text-bg-danger">Acceptance expired' in page
         assert "ask a risk manager to renew" in page
+
+
+def test_the_dashboard_counts_them_and_links_to_the_register(personas: Any, acceptances: Any) -> None:
+    response = personas.client("officer_olga").get(reverse("governance:dashboard"))
+    html = response.content.decode()
+    assert response.context["risks"]["acceptances"] == {"expired": 1, "expiring": 2}
+    assert 'data-testid="acceptances-expired">1<' in html
+    assert 'data-testid="acceptances-expiring">2<' in html
+    register = reverse("governance:risk_list")
+    assert f'href="{register}?status=open&amp;acceptance=expired"' in html
+    # The link opens exactly the counted risks.
+    listed = personas.client("officer_olga").get(register, {"status": "open", "acceptance": "expired"})
+    assert [r.ref for r in listed.context["listing"].page.object_list] == ["RSK-LAPSED"]
+
+
+def test_the_owner_finds_his_lapsed_acceptance_and_due_review_on_his_home_page(
+    personas: Any, acceptances: Any
+) -> None:
+    mitigated = acceptances["mitigated"]
+    mitigated.owner = personas["owner_omar"]
+    mitigated.save()
+    html = personas.client("owner_omar").get(reverse("workbench:home")).content.decode()
+    assert 'data-testid="home-risks-lapsed"' in html and "RSK-LAPSED" in html
+    assert 'data-testid="home-risks-review"' in html and "RSK-MITIGATED" in html
+    assert "RSK-SOON" not in html  # Alice's acceptance of someone else's risk
+    # Someone with no risk of their own sees no such section.
+    assert "Your risks" not in personas.client("it_ivan").get(reverse("workbench:home")).content.decode()
