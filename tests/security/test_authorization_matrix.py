@@ -41,32 +41,36 @@ def test_every_route_has_an_expectation() -> None:
     assert not stale, f"Expectations for routes that no longer exist: {sorted(stale)}"
 
 
-def _request(client: Client, route: Route, url: str) -> Any:
+def _request(client: Client, route: Route, url: str, data: dict[str, Any]) -> Any:
     call = getattr(client, route.method)
     if route.method == "get":
         return call(url)
     if url.startswith("/api/"):
-        return call(url, data=route.data, content_type="application/json")
-    return call(url, data=route.data)
+        return call(url, data=data, content_type="application/json")
+    return call(url, data=data)
 
 
 @pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
-@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name if r.method == "get" else f"{r.name}:{r.method}")
 def test_route_outcome(route: Route, persona: str, personas: Any, db: Any) -> None:
     kwargs = route.kwargs(personas) if route.kwargs else {}
     url = reverse(route.name, kwargs=kwargs)
+    data = route.body(personas)
     if persona == "anonymous":
-        response = _request(Client(), route, url)
+        response = _request(Client(), route, url, data)
         if route.anonymous == PAGE_ANON:
             assert response.status_code == 302, f"{url}: anonymous got {response.status_code}"
             assert response["Location"].startswith(reverse("access:login")), response["Location"]
         else:
             assert response.status_code == route.anonymous, f"{url}: anonymous got {response.status_code}"
+        assert not (route.wrote and route.wrote(personas)), f"{url}: anonymous changed data"
         return
-    response = _request(personas.client(persona), route, url)
+    response = _request(personas.client(persona), route, url, data)
     if route.allows(persona):
         assert response.status_code == route.ok, f"{url}: {persona} got {response.status_code}, expected {route.ok}"
     else:
         assert response.status_code in route.denied, (
             f"{url}: {persona} got {response.status_code}, expected one of {route.denied}"
         )
+    if route.wrote:
+        assert route.wrote(personas) == route.allows(persona), f"{url}: did the write of {persona} take effect?"

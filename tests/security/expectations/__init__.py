@@ -31,8 +31,15 @@ class Route:
     denied: tuple[int, ...] = (403,)
     anonymous: int | str = PAGE_ANON
     method: str = "get"
-    data: dict[str, Any] = field(default_factory=dict)
+    # The body of a write; a callable receives the personas (after ``kwargs`` ran) and returns it,
+    # for bodies that name rows or people by id.
+    data: dict[str, Any] | Callable[[Any], dict[str, Any]] = field(default_factory=dict)
+    # For a write: whether it took effect. Checked both ways: done for ``allowed``, not done for the others.
+    wrote: Callable[[Any], bool] | None = None
     note: str = ""
+
+    def body(self, personas: Any) -> dict[str, Any]:
+        return self.data(personas) if callable(self.data) else self.data
 
     def allows(self, persona: str) -> bool:
         if self.allowed == ALL:
