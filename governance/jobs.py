@@ -78,6 +78,7 @@ def _import(run: JobRun, data: bytes | None) -> TaskOutcome:
             data=data,
             filename=str(run.params.get("filename") or ""),
             fmt=str(run.params.get("format") or "") or None,
+            allow_older=run.params.get("allow_older") is True,
             progress=progress,
         )
     except FrameworkImportError as exc:

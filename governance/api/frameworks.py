@@ -1,7 +1,8 @@
 """Governance API for frameworks: viewsets registered on workbench.api.router.
 
 - ``/api/v1/frameworks/``: list and retrieve; ``POST /api/v1/frameworks/import/`` uploads a
-  framework file (multipart ``file``, optional ``format``), queues its import and answers 202
+  framework file (multipart ``file``, optional ``format``, ``allow_older`` to let an older
+  version replace the imported one), queues its import and answers 202
   with the job run (follow ``url`` until it is finished: its ``result`` holds the import
   report, or every problem of the file with location, field and message). A request
   without a usable file (missing, empty, too large, unknown format) is a 400 at once.
@@ -106,6 +107,15 @@ class ImportInput(serializers.Serializer[Any]):
     format = serializers.ChoiceField(
         choices=list(FORMATS), required=False, help_text="Detected from the file name and content when left out."
     )
+    allow_older = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "Confirm that a file older than the imported version of its framework replaces it (the requirements "
+            "only the newer version has are marked removed). Without it such a file fails with an error on the "
+            "field `version`."
+        ),
+    )
 
 
 class ImportIssueOutput(serializers.Serializer[Any]):
@@ -184,6 +194,7 @@ class FrameworkViewSet(BulkOwnerMixin, viewsets.ReadOnlyModelViewSet[Framework])
                 data=upload.read(),
                 filename=upload.name or "",
                 fmt=fmt,
+                allow_older=form.validated_data["allow_older"],
             )
         except ValidationError as exc:
             return _refused([(name, str(m)) for name, messages in exc.message_dict.items() for m in messages])

@@ -73,6 +73,8 @@ class RequirementNode:
     text: str = ""
     guidance: str = ""
     is_section: bool = False
+    # Withdrawn by its publisher (OSCAL ``status: withdrawn``): kept, but marked removed.
+    withdrawn: bool = False
     order: int = 0
     depth: int = 0
     # Where the node and each of its fields are, for error messages.

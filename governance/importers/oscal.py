@@ -10,6 +10,9 @@ Mapping (see docs/framework-format.md):
 - the ``label`` prop -> ``reference``; ``statement`` parts -> ``text``; other parts,
   the parameters, the control ``class`` and a ``status`` prop -> ``guidance``.
   Parameter inserts in prose (``{{ insert: param, id }}``) are written out readably.
+- a ``status`` prop of ``withdrawn`` makes a withdrawn requirement: imported with its
+  text, marked removed, so it never counts in coverage; its ``incorporated-into`` and
+  ``moved-to`` links are written into ``guidance``.
 
 Errors name the JSON path of the value, e.g. ``$.catalog.groups[0].controls[3].id``.
 """
@@ -38,6 +41,9 @@ INSERT = re.compile(r"\{\{\s*insert:\s*param,\s*([^\s}]+)\s*\}\}")
 KEY_PROP = "rampart-key"
 MAX_NESTING = 50
 NAMES = {"ref_id": "id", "title": "title", "reference": "props"}
+WITHDRAWN = "withdrawn"
+# Links of a withdrawn control that say where its content went, in the order they are shown.
+SUCCESSOR_LINKS = {"incorporated-into": "Incorporated into", "moved-to": "Moved to"}
 
 
 @dataclass
@@ -65,8 +71,9 @@ def parse(data: bytes, issues: Issues) -> ParsedFramework | None:
     meta = _meta(catalog, issues)
     walk = _Walk(issues)
     _children(catalog, "$.catalog", "", walk, 0)
+    labels = {node.ref_id: node.reference for node in walk.nodes if node.ref_id}
     for node, item, path in walk.pending:
-        _render(node, item, path, walk)
+        _render(node, item, path, walk, labels)
     validate_meta(meta, issues)
     validate_tree(walk.nodes, issues)
     return ParsedFramework("oscal", meta, walk.nodes)
@@ -167,6 +174,7 @@ def _node(item: dict[str, Any], path: str, parent: str, is_group: bool, walk: _W
         parent_ref_id=parent,
         reference=props.get("label", "").strip(),
         is_section=is_group,
+        withdrawn=props.get("status", "").strip().lower() == WITHDRAWN,
         location=path,
         where={"ref_id": f"{path}.id", "title": f"{path}.title", "reference": f"{path}.props"},
         names=dict(NAMES),
@@ -182,10 +190,11 @@ def _node(item: dict[str, Any], path: str, parent: str, is_group: bool, walk: _W
     return node
 
 
-def _render(node: RequirementNode, item: dict[str, Any], path: str, walk: _Walk) -> None:
+def _render(node: RequirementNode, item: dict[str, Any], path: str, walk: _Walk, labels: dict[str, str]) -> None:
     """Statement parts into ``text``; other parts, parameters, class and status into ``guidance``."""
     statement: list[str] = []
-    other: list[str] = []
+    other: list[str] = _withdrawn_lines(item, path, labels) if node.withdrawn else []
+    _check_links(item, path, walk.issues)
     for index, part in enumerate(_list(item, "parts", path, walk.issues)):
         here = f"{path}.parts[{index}]"
         if not isinstance(part, dict):
@@ -214,6 +223,34 @@ def _render(node: RequirementNode, item: dict[str, Any], path: str, walk: _Walk)
         other.append(f"Status: {status}")
     node.text = "\n".join(statement).strip()
     node.guidance = "\n".join(other).strip()
+
+
+def _check_links(item: dict[str, Any], path: str, issues: Issues) -> None:
+    """OSCAL links need an ``href`` (and a ``rel`` that is text, when given)."""
+    for index, link in enumerate(_list(item, "links", path, issues)):
+        here = f"{path}.links[{index}]"
+        if not isinstance(link, dict):
+            issues.add(here, "links", "must be an object with an href")
+        elif not isinstance(link.get("href"), str) or not link["href"].strip():
+            issues.add(f"{here}.href", "href", "a link needs an href (e.g. '#ac-2')")
+        elif not isinstance(link.get("rel", ""), str):
+            issues.add(f"{here}.rel", "rel", "must be a string")
+
+
+def _withdrawn_lines(item: dict[str, Any], path: str, labels: dict[str, str]) -> list[str]:
+    """Why the requirement is gone, and where its content went (by label when the catalog has it)."""
+    lines = ["Withdrawn: the publisher withdrew this control; it is kept for history and not assessed."]
+    successors: dict[str, list[str]] = {rel: [] for rel in SUCCESSOR_LINKS}
+    for link in _list(item, "links", path, Issues()):
+        if not isinstance(link, dict) or link.get("rel") not in successors or not isinstance(link.get("href"), str):
+            continue
+        href = link["href"].strip()
+        target = href[1:] if href.startswith("#") else href
+        successors[link["rel"]].append(labels.get(target) or target)
+    for rel, heading in SUCCESSOR_LINKS.items():
+        if successors[rel]:
+            lines.append(f"{heading}: {', '.join(successors[rel])}")
+    return lines
 
 
 def _part_lines(part: dict[str, Any], path: str, walk: _Walk, level: int) -> list[str]:

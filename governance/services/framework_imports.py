@@ -69,12 +69,19 @@ def _keep(data: bytes, fmt: str) -> Path:
     return path
 
 
-def queue_framework_import(*, actor: User, data: bytes, filename: str, fmt: str | None = None) -> JobRun:
-    """Check and keep the upload, then queue its import as ``actor``; returns the queued run."""
+def queue_framework_import(
+    *, actor: User, data: bytes, filename: str, fmt: str | None = None, allow_older: bool = False
+) -> JobRun:
+    """Check and keep the upload, then queue its import as ``actor``; returns the queued run.
+
+    ``allow_older`` is the person's confirmation that the file may replace a newer version.
+    """
     require_perm(actor, "governance.add_framework")
     chosen = check_upload(size=len(data), filename=filename, fmt=fmt)
     path = _keep(data, chosen)
     params: dict[str, Any] = {"file": path.name, "filename": (filename or "")[:MAX_FILENAME], "format": chosen}
+    if allow_older:
+        params["allow_older"] = True
     try:
         return queue_task(actor=actor, task_id=IMPORT_TASK, params=params)
     except BaseException:

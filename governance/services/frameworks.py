@@ -4,7 +4,15 @@ An import validates the whole file first (``governance.importers``), then writes
 one transaction. Requirements are matched by ``(framework, ref_id)``: changed ones
 are updated, new ones created, and ones the new version no longer has are marked
 ``removed_at``, never deleted, so the controls mapped to them stay mapped. A
-requirement that comes back is restored. Applicability decisions survive re-imports.
+requirement that comes back is restored. Requirements the file marks withdrawn (OSCAL
+``status: withdrawn``) are kept with their text but marked removed the same way, so
+they never count in coverage. Applicability decisions survive re-imports.
+
+A re-import compares the file's version with the imported one
+(``governance.importers.versions``): an older file is refused, naming the field
+``version``, unless the person confirms it (``allow_older``), since it would mark the
+newer requirements removed. The same version is a correction; versions whose order
+cannot be told are imported and the report says so.
 
 Requirements are written with ``bulk_create``/``bulk_update`` (10,000 rows in a few
 seconds), which bypass the audit trail's signals; so each import also writes one
@@ -34,6 +42,7 @@ from access.errors import DomainError
 from access.models import User
 from access.permissions import require_perm
 from governance.importers import FrameworkImportError, ImportIssue, ParsedFramework, RequirementNode, parse_framework
+from governance.importers.versions import compare_versions
 from governance.models import Framework, Requirement
 
 BATCH_SIZE = 1000
@@ -44,6 +53,16 @@ LIBRARY_FORMATS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".json": "osc
 IMPORTED_FIELDS = ("reference", "title", "text", "guidance", "is_section", "order", "depth")
 POSITION_FIELDS = ("order", "depth")
 SOURCES = {"yaml": Framework.Source.YAML, "csv": Framework.Source.CSV, "oscal": Framework.Source.OSCAL}
+
+
+class VersionOrder:
+    """How the file's version relates to the imported one (``ImportReport.version_order``)."""
+
+    NEW = "new"  # the framework did not exist
+    NEWER = "newer"
+    SAME = "same"
+    OLDER = "older"  # only with allow_older
+    UNKNOWN = "unknown"
 
 
 class Progress(Protocol):
@@ -71,8 +90,10 @@ class ImportReport:
     unchanged: int = 0
     removed: int = 0
     restored: int = 0
+    withdrawn: int = 0
     framework_created: bool = False
     previous_version: str = ""
+    version_order: str = VersionOrder.NEW
     changed_ref_ids: list[str] = field(default_factory=list)
 
     @property
@@ -91,14 +112,37 @@ class ImportReport:
             "unchanged": self.unchanged,
             "removed": self.removed,
             "restored": self.restored,
+            "withdrawn": self.withdrawn,
+            "version_order": self.version_order,
+            "version_note": self.version_note(),
         }
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.removed or self.restored)
+
+    def version_note(self) -> str:
+        """What the report must say about the version, or nothing when it is simply newer."""
+        version, previous = self.framework.version or "(none)", self.previous_version or "(none)"
+        if self.version_order == VersionOrder.SAME and self.changed:
+            same = version if version == previous else f"{version} (imported as {previous})"
+            return f"Same version {same} as before, with changed content: imported as a correction."
+        if self.version_order == VersionOrder.OLDER:
+            return f"Version {version} is older than the imported version {previous}: imported as confirmed."
+        if self.version_order == VersionOrder.UNKNOWN:
+            return (
+                f"The order of version {version} and the imported version {previous} cannot be told; imported as given."
+            )
+        return ""
 
     def summary(self) -> str:
         verb = "Imported" if self.framework_created else "Re-imported"
+        withdrawn = f" {self.withdrawn} withdrawn (kept, marked removed)." if self.withdrawn else ""
+        note = f" {self.version_note()}" if self.version_note() else ""
         return (
             f"{verb} {self.framework.name} {self.framework.version} ({self.framework.key}): "
             f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.removed} removed, {self.restored} restored."
+            f"{self.removed} removed, {self.restored} restored.{withdrawn}{note}"
         )
 
 
@@ -109,12 +153,14 @@ def import_framework(
     filename: str,
     fmt: str | None = None,
     framework_key: str | None = None,
+    allow_older: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Validate a framework file as a whole, then create or update the framework in one transaction.
 
     Raises ``FrameworkImportError`` (a ``DomainError`` listing every problem, with
-    line, row or JSON path and field) and writes nothing when the file is wrong.
+    line, row or JSON path and field) and writes nothing when the file is wrong, or
+    when it is an older version of an imported framework and ``allow_older`` is not set.
     ``framework_key`` overrides the key the file gives (useful for OSCAL catalogs).
     ``progress`` hears of each phase; it is never called inside the write transaction.
     """
@@ -135,17 +181,20 @@ def import_framework(
         require_perm(actor, "governance.change_framework")
     say(f"Writing {count} requirement{'s' if count != 1 else ''} in one transaction (all or nothing)")
     try:
-        return _write_import(actor=actor, parsed=parsed)
+        return _write_import(actor=actor, parsed=parsed, allow_older=allow_older)
     except IntegrityError as exc:
         raise DomainError("Another import of this framework ran at the same time; try again.") from exc
 
 
 @transaction.atomic
-def _write_import(*, actor: User, parsed: ParsedFramework) -> ImportReport:
+def _write_import(*, actor: User, parsed: ParsedFramework, allow_older: bool) -> ImportReport:
     now = timezone.now()
     framework, created, previous_version = _save_framework(actor=actor, parsed=parsed, now=now)
     report = ImportReport(framework=framework, fmt=parsed.fmt, framework_created=created)
     report.previous_version = previous_version
+    if not created:
+        report.version_order = _version_order(parsed, previous_version, allow_older=allow_older)
+    report.withdrawn = sum(1 for node in parsed.nodes if node.withdrawn)
     existing = {r.ref_id: r for r in Requirement.objects.filter(framework=framework)}
     positions = _positions(parsed.nodes, existing)
     for node in parsed.nodes:
@@ -165,7 +214,7 @@ def _write_import(*, actor: User, parsed: ParsedFramework) -> ImportReport:
             to_update.append(row)
         if content_changed:
             report.updated += 1
-            report.restored += int(was_removed)
+            report.restored += int(was_removed and row.removed_at is None)
             report.changed_ref_ids.append(node.ref_id)
         else:
             report.unchanged += 1
@@ -210,6 +259,28 @@ def _positions(nodes: list[RequirementNode], existing: dict[str, Requirement]) -
         positions[ref] = (len(positions) + 1, depth)
         stack.extend((child, depth + 1) for child in reversed(children.get(ref, [])))
     return positions
+
+
+def _version_order(parsed: ParsedFramework, previous: str, *, allow_older: bool) -> str:
+    """How the file's version relates to the imported one; an older one is refused unless confirmed."""
+    version = parsed.meta.version
+    order = compare_versions(version, previous)
+    if order is None:
+        return VersionOrder.UNKNOWN
+    if order > 0:
+        return VersionOrder.NEWER
+    if order == 0:
+        return VersionOrder.SAME
+    if allow_older:
+        return VersionOrder.OLDER
+    meta = parsed.meta
+    message = (
+        f"this file is version {version}, older than the imported version {previous}; importing it would mark "
+        "the newer requirements removed. To replace the newer version anyway, confirm it: tick "
+        "'Replace a newer version' on the upload page, add --allow-older to import_framework, "
+        "or send allow_older=true to the API"
+    )
+    raise FrameworkImportError([ImportIssue(meta.where.get("version", meta.location or "file"), "version", message)])
 
 
 def _save_framework(*, actor: User, parsed: ParsedFramework, now: datetime) -> tuple[Framework, bool, str]:
@@ -263,6 +334,7 @@ def _new_requirement(framework: Framework, node: RequirementNode, now: datetime,
         is_section=node.is_section,
         order=node.order,
         depth=node.depth,
+        removed_at=now if node.withdrawn else None,
         created_at=now,
         updated_at=now,
     )
@@ -272,10 +344,11 @@ def _apply(row: Requirement, node: RequirementNode, parent_id: int | None, now: 
     """Copy the imported fields onto ``row``.
 
     Returns (content changed, anything changed): a requirement whose text, title, parent
-    ... changed (or that comes back) counts as updated; one that only moved in the
-    order because others came or went is saved but counts as unchanged.
+    ... changed (or that comes back, or is withdrawn now) counts as updated; one that only
+    moved in the order because others came or went is saved but counts as unchanged. A
+    withdrawn one stays marked removed (since its first withdrawal); any other is current.
     """
-    content = row.parent_id != parent_id or row.removed_at is not None
+    content = row.parent_id != parent_id or (row.removed_at is not None) != node.withdrawn
     moved = False
     for name in IMPORTED_FIELDS:
         value = getattr(node, name)
@@ -287,7 +360,7 @@ def _apply(row: Requirement, node: RequirementNode, parent_id: int | None, now: 
                 content = True
     if content or moved:
         row.parent_id = parent_id
-        row.removed_at = None
+        row.removed_at = (row.removed_at or now) if node.withdrawn else None
         row.updated_at = now
     return content, content or moved
 
@@ -325,8 +398,12 @@ def _log_import(*, actor: User, framework: Framework, report: ImportReport) -> N
         "requirements removed": [None, report.removed],
         "requirements unchanged": [None, report.unchanged],
     }
+    if report.withdrawn:
+        changes["requirements withdrawn"] = [None, report.withdrawn]
     if report.previous_version != framework.version:
         changes["version"] = [report.previous_version or None, framework.version]
+    if note := report.version_note():
+        changes["version order"] = [None, note]
     # Inside ``acting`` the context's extra data replaces an entry's own; merge ours into it.
     try:
         context: dict[str, Any] | None = auditlog_value.get()
@@ -356,17 +433,22 @@ def library_files() -> list[Path]:
     return sorted(p for p in LIBRARY_DIR.iterdir() if p.suffix.lower() in LIBRARY_FORMATS)
 
 
-def import_library(*, actor: User, only_new: bool = False) -> list[ImportReport]:
-    """Import every shipped framework; with ``only_new``, skip those whose key and version exist."""
+def import_library(*, actor: User, only_new: bool = False, allow_older: bool = False) -> list[ImportReport]:
+    """Import every shipped framework.
+
+    With ``only_new``, skip those imported already unless the shipped version is newer. Else
+    a shipped file older than the imported version is refused unless ``allow_older``.
+    """
     reports = []
     for path in library_files():
         data = path.read_bytes()
         fmt = LIBRARY_FORMATS[path.suffix.lower()]
         if only_new:
-            parsed = parse_framework(data, filename=path.name, fmt=fmt)
-            if Framework.objects.filter(key=parsed.meta.key, version=parsed.meta.version).exists():
+            meta = parse_framework(data, filename=path.name, fmt=fmt).meta
+            current = Framework.objects.filter(key=meta.key).values_list("version", flat=True).first()
+            if current is not None and (compare_versions(meta.version, current) or 0) <= 0:
                 continue
-        reports.append(import_framework(actor=actor, data=data, filename=path.name, fmt=fmt))
+        reports.append(import_framework(actor=actor, data=data, filename=path.name, fmt=fmt, allow_older=allow_older))
     return reports
 
 

@@ -60,6 +60,14 @@ class ImportForm(forms.Form):
         choices=[("", "Detect from the file"), *FORMATS.items()],
         help_text="Leave on 'Detect' unless the file has an unusual name.",
     )
+    allow_older = forms.BooleanField(
+        label="Replace a newer version",
+        required=False,
+        help_text=(
+            "An older version of an imported framework is refused unless you tick this: importing it marks "
+            "the requirements only the newer version has as removed."
+        ),
+    )
 
     def clean(self) -> dict[str, Any]:
         """File present, not empty, not too large, of a known format (before anything is kept)."""
@@ -193,6 +201,7 @@ def framework_import(request: HttpRequest) -> HttpResponse:
                 data=upload.read(),
                 filename=upload.name or "",
                 fmt=form.cleaned_data["fmt"] or None,
+                allow_older=form.cleaned_data["allow_older"],
             )
         except (ValidationError, DomainError) as exc:
             _apply_errors(form, exc)

@@ -1,8 +1,10 @@
 """``manage.py import_framework PATH --actor EMAIL``: import a framework file, or the shipped library.
 
 Prints the import report, or every problem of the file (line, row or JSON path, and
-field) and exits with status 1. Changes are recorded in the audit trail as made by
-the actor through ``command:import_framework``.
+field) and exits with status 1. A file older than the imported version of its framework
+is refused unless ``--allow-older`` confirms that it should replace the newer one.
+Changes are recorded in the audit trail as made by the actor through
+``command:import_framework``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,12 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=sorted(FORMATS), help="Default: detected from the file.")
         parser.add_argument("--key", help="Use this framework key instead of the file's (e.g. for OSCAL).")
         parser.add_argument("--library", action="store_true", help="Import the frameworks shipped with Rampart.")
+        parser.add_argument(
+            "--allow-older",
+            action="store_true",
+            help="Confirm that a version older than the imported one replaces it (its newer requirements are "
+            "marked removed).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = User.objects.filter(email__iexact=options["actor"].strip(), is_active=True).first()
@@ -36,29 +44,32 @@ class Command(BaseCommand):
         if bool(options["path"]) == bool(options["library"]):
             raise CommandError("Give either a PATH or --library.")
         with acting(actor, via=self.via):
+            allow_older = bool(options.get("allow_older"))
             if options["library"]:
-                self._library(actor)
+                self._library(actor, allow_older)
             else:
-                self._file(actor, Path(options["path"]), options["format"], options["key"])
+                self._file(actor, Path(options["path"]), options["format"], options["key"], allow_older)
 
     via = "command:import_framework"
 
-    def _file(self, actor: User, path: Path, fmt: str | None, key: str | None) -> None:
+    def _file(self, actor: User, path: Path, fmt: str | None, key: str | None, allow_older: bool) -> None:
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror or exc}") from exc
         try:
-            report = services.import_framework(actor=actor, data=data, filename=path.name, fmt=fmt, framework_key=key)
+            report = services.import_framework(
+                actor=actor, data=data, filename=path.name, fmt=fmt, framework_key=key, allow_older=allow_older
+            )
         except FrameworkImportError as exc:
             self._fail(path.name, exc)
         except DomainError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(report.summary()))
 
-    def _library(self, actor: User) -> None:
+    def _library(self, actor: User, allow_older: bool) -> None:
         try:
-            reports = services.import_library(actor=actor)
+            reports = services.import_library(actor=actor, allow_older=allow_older)
         except FrameworkImportError as exc:
             self._fail("the library", exc)
         except DomainError as exc:

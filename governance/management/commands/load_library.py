@@ -15,6 +15,11 @@ class Command(ImportCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--actor", required=True, help="Email of the user the import is made by (audit trail).")
+        parser.add_argument(
+            "--allow-older",
+            action="store_true",
+            help="Confirm that a shipped file older than the imported one replaces it.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         super().handle(*args, path=None, library=True, format=None, key=None, **options)

@@ -169,8 +169,8 @@ def test_reimport_updates_by_identifier_and_marks_removed(officer_olga: User, ow
     # The removed requirement keeps its place in the tree, after its former siblings.
     assert [ref for ref, *_ in _tree(framework)] == ["AC", "AC-1", "AC-2", "BK", "BK-1", "BK-2", "BK-3"]
 
-    # Back to version 1: AC-2 returns (restored), BK-3 goes.
-    again = import_framework(actor=officer_olga, data=YAML_V1.encode(), filename="v1.yaml")
+    # Back to version 1, confirmed (an older version): AC-2 returns (restored), BK-3 goes.
+    again = import_framework(actor=officer_olga, data=YAML_V1.encode(), filename="v1.yaml", allow_older=True)
     assert (again.created, again.removed, again.restored) == (0, 1, 1)
     ac2.refresh_from_db()
     assert ac2.removed_at is None
