@@ -1,8 +1,9 @@
 """Governance API for frameworks: viewsets registered on workbench.api.router.
 
-- ``/api/v1/frameworks/``: list and retrieve; ``POST /api/v1/frameworks/import/`` uploads a
-  framework file (multipart ``file``, optional ``format``, ``allow_older`` to let an older
-  version replace the imported one), queues its import and answers 202
+- ``/api/v1/frameworks/``: list (the Frameworks page's search and filters: ``q``, ``source``,
+  ``owner``, and ``ordering``; a bad value is a 400 naming the parameter) and retrieve;
+  ``POST /api/v1/frameworks/import/`` uploads a framework file (multipart ``file``, optional
+  ``format``, ``allow_older`` to let an older version replace the imported one), queues its import and answers 202
   with the job run (follow ``url`` until it is finished: its ``result`` holds the import
   report, or every problem of the file with location, field and message). A request
   without a usable file (missing, empty, too large, unknown format) is a 400 at once.
@@ -32,8 +33,10 @@ from governance.models import Framework, Requirement
 from governance.selectors import frameworks as selectors
 from governance.services import framework_imports, owners
 from governance.services import frameworks as services
+from governance.views.frameworks import FRAMEWORK_LIST
 from workbench.api import router
 from workbench.api_jobs import JobRunOutput
+from workbench.listing import filter_queryset
 
 # --- Serializers ---
 
@@ -129,6 +132,36 @@ class ImportErrorOutput(serializers.Serializer[Any]):
     errors = ImportIssueOutput(many=True)  # type: ignore[assignment]
 
 
+FRAMEWORK_ORDERINGS = [name for key in FRAMEWORK_LIST.sorts for name in (key, f"-{key}")]
+
+
+class FrameworkFilters(serializers.Serializer[Any]):
+    """The Frameworks page's search, filters and sorting; validated, so a bad value is a 400 naming it."""
+
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="Search in name, key, publisher and description."
+    )
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=Framework.Source.choices, required=False, help_text="Only frameworks imported from this source."
+    )
+    owner = serializers.IntegerField(required=False, min_value=1, help_text="Only frameworks this user (id) owns.")
+    ordering = serializers.ChoiceField(
+        choices=FRAMEWORK_ORDERINGS,
+        required=False,
+        help_text="Sort by this field (default name); prefix '-' to reverse.",
+    )
+    sort = serializers.ChoiceField(
+        choices=FRAMEWORK_ORDERINGS,
+        required=False,
+        help_text="The same as ordering (the name the other list endpoints and the page use).",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("ordering") and attrs.get("sort") and attrs["ordering"] != attrs["sort"]:
+            raise serializers.ValidationError({"ordering": "Give ordering or sort, not two different orders."})
+        return attrs
+
+
 class RequirementFilters(serializers.Serializer[Any]):
     framework = serializers.CharField(required=False, help_text="A framework key.")
     applicable = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -140,7 +173,11 @@ class RequirementFilters(serializers.Serializer[Any]):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Frameworks you may see", parameters=[OpenApiParameter("q", str)]),
+    list=extend_schema(
+        summary="Frameworks you may see",
+        description="Filtered and sorted like the Frameworks page. A bad filter value is a 400 naming the parameter.",
+        parameters=[FrameworkFilters],
+    ),
     retrieve=extend_schema(summary="One framework"),
     bulk_owner=extend_schema(summary="Give many frameworks one owner"),
 )
@@ -152,10 +189,15 @@ class FrameworkViewSet(BulkOwnerMixin, viewsets.ReadOnlyModelViewSet[Framework])
 
     def get_queryset(self) -> QuerySet[Framework]:
         queryset = selectors.frameworks_visible_to(user=self.request.user).order_by("name", "pk")
-        if self.action == "list":
-            query = (self.request.query_params.get("q") or "").strip()[:200]
-            if query:
-                queryset = queryset.filter(Q(name__icontains=query) | Q(key__icontains=query))
+        if self.action != "list":
+            return queryset
+        filters = FrameworkFilters(data=self.request.query_params)
+        if not filters.is_valid():
+            raise ApiValidationError(filters.errors)
+        data = filters.validated_data
+        params = {name: str(data[name]) for name in ("q", "source", "owner") if data.get(name) not in (None, "")}
+        params["sort"] = data.get("ordering") or data.get("sort") or FRAMEWORK_LIST.default_sort
+        queryset, _, _, _ = filter_queryset(FRAMEWORK_LIST, queryset, params)
         return queryset
 
     @extend_schema(
