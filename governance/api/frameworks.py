@@ -1,10 +1,11 @@
 """Governance API for frameworks: viewsets registered on workbench.api.router.
 
 - ``/api/v1/frameworks/``: list (the Frameworks page's search and filters: ``q``, ``source``,
-  ``owner``, and ``ordering``; a bad value is a 400 naming the parameter) and retrieve;
-  ``POST /api/v1/frameworks/import/`` uploads a framework file (multipart ``file``, optional
-  ``format``, ``allow_older`` to let an older version replace the imported one), queues its import and answers 202
-  with the job run (follow ``url`` until it is finished: its ``result`` holds the import
+  ``owner``, and ``ordering``, or ``sort`` as the page and the other lists call it; a bad
+  value is a 400 naming the parameter) and retrieve; ``POST /api/v1/frameworks/import/``
+  uploads a framework file (multipart ``file``, optional ``format``, ``allow_older`` to let
+  an older version replace the imported one), queues its import and answers 202 with the
+  job run (follow ``url`` until it is finished: its ``result`` holds the import
   report, or every problem of the file with location, field and message). A request
   without a usable file (missing, empty, too large, unknown format) is a 400 at once.
 - ``/api/v1/requirements/``: list (filters ``framework``, ``applicable``, ``removed``, ``q``),
