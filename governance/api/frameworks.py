@@ -1,8 +1,8 @@
 """Governance API for frameworks: viewsets registered on workbench.api.router.
 
-- ``/api/v1/frameworks/``: list (the Frameworks page's search and filters: ``q``, ``source``,
-  ``owner``, and ``ordering``, or ``sort`` as the page and the other lists call it; a bad
-  value is a 400 naming the parameter) and retrieve; ``POST /api/v1/frameworks/import/``
+- ``/api/v1/frameworks/``: list (the Frameworks page's search, filters and order: ``q``,
+  ``source``, ``owner``, ``sort``; a bad value is a 400 naming the parameter) and retrieve;
+  ``POST /api/v1/frameworks/import/``
   uploads a framework file (multipart ``file``, optional ``format``, ``allow_older`` to let
   an older version replace the imported one), queues its import and answers 202 with the
   job run (follow ``url`` until it is finished: its ``result`` holds the import
@@ -146,21 +146,11 @@ class FrameworkFilters(serializers.Serializer[Any]):
         choices=Framework.Source.choices, required=False, help_text="Only frameworks imported from this source."
     )
     owner = serializers.IntegerField(required=False, min_value=1, help_text="Only frameworks this user (id) owns.")
-    ordering = serializers.ChoiceField(
-        choices=FRAMEWORK_ORDERINGS,
-        required=False,
-        help_text="Sort by this field (default name); prefix '-' to reverse.",
-    )
     sort = serializers.ChoiceField(
         choices=FRAMEWORK_ORDERINGS,
         required=False,
-        help_text="The same as ordering (the name the other list endpoints and the page use).",
+        help_text="Sort by this field (default name); prefix '-' to reverse. The same name as on the page.",
     )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs.get("ordering") and attrs.get("sort") and attrs["ordering"] != attrs["sort"]:
-            raise serializers.ValidationError({"ordering": "Give ordering or sort, not two different orders."})
-        return attrs
 
 
 class RequirementFilters(serializers.Serializer[Any]):
@@ -197,7 +187,7 @@ class FrameworkViewSet(BulkOwnerMixin, viewsets.ReadOnlyModelViewSet[Framework])
             raise ApiValidationError(filters.errors)
         data = filters.validated_data
         params = {name: str(data[name]) for name in ("q", "source", "owner") if data.get(name) not in (None, "")}
-        params["sort"] = data.get("ordering") or data.get("sort") or FRAMEWORK_LIST.default_sort
+        params["sort"] = data.get("sort") or FRAMEWORK_LIST.default_sort
         queryset, _, _, _ = filter_queryset(FRAMEWORK_LIST, queryset, params)
         return queryset
 
