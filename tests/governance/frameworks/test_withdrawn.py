@@ -109,6 +109,11 @@ def test_the_detail_page_shows_them_struck_through(personas: Personas) -> None:
     content = page.content.decode()
     assert "4 current, 4 applicable, 2 removed by later versions or withdrawn" in content
     assert content.count("<del>") == 2
+    withdrawn = framework.requirements.exclude(removed_at=None).order_by("order").first()
+    assert withdrawn is not None
+    detail = personas.client("officer_olga").get(reverse("governance:requirement_detail", args=[withdrawn.pk]))
+    assert "Withdrawn by the publisher of" in detail.content.decode()
+    assert "the current version no longer has it" not in detail.content.decode()
 
 
 def test_reimport_keeps_the_first_withdrawal_and_follows_changes_of_status(officer_olga: User) -> None:
