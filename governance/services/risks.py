@@ -19,7 +19,8 @@ Rules decided here (and shown to users as readable errors):
   (an expired acceptance is shown and counted, never a lock on the risk).
 - Transfer and avoid need a treatment plan saying how. Controls may be linked whatever
   the treatment (a mitigated-then-accepted risk keeps its controls); the actor must be
-  able to see each control they link.
+  able to see each control they link, and each asset they add must be an active one
+  they may pick (the inventory, or for a risk owner the assets of their own risks).
 - The residual score (likelihood x impact after treatment) is never above the
   inherent score: a treatment does not make a risk worse.
 - Resizing the matrix never leaves a risk off the grid: shrinking is refused while any
@@ -209,6 +210,18 @@ def _check_controls(actor: Any, controls: Sequence[Control]) -> None:
         raise ValidationError({"controls": "You can link only controls you can see."})
 
 
+def _check_assets(actor: Any, risk: Risk | None, assets: Sequence[Asset]) -> None:
+    """Newly linked assets must be active ones the actor may pick (the inventory, or a risk owner's own)."""
+    ids = {a.pk for a in assets}
+    new = ids - (set(risk.assets.values_list("pk", flat=True)) if risk is not None else set())
+    if not new:
+        return
+    from governance.selectors.pickers import assets_for_picker  # here: the selectors import this module
+
+    if assets_for_picker(actor, {"active": "1"}).filter(pk__in=new).count() != len(new):
+        raise ValidationError({"assets": "You can link only active assets you can see."})
+
+
 def _next_ref() -> str:
     highest = Risk.objects.filter(ref__regex=r"^RSK-[0-9]+$").aggregate(m=Max("ref"))["m"]
     number = int(highest[4:]) + 1 if highest else 1
@@ -245,6 +258,7 @@ def create_risk(*, actor: Any, data: RiskData) -> Risk:
     _check_user(data.owner, "owner", "owner")
     data = _with_treatment(actor, None, data)
     _check_controls(actor, data.controls)
+    _check_assets(actor, None, data.assets)
     risk = Risk(ref=data.ref.strip() or _next_ref())
     _apply(risk, data, levels)
     risk.full_clean()
@@ -268,6 +282,7 @@ def update_risk(*, actor: Any, risk: Risk, data: RiskData) -> Risk:
     _check_user(data.owner, "owner", "owner")
     data = _with_treatment(actor, risk, data)
     _check_controls(actor, data.controls)
+    _check_assets(actor, risk, data.assets)
     previous_owner = risk.owner
     new_ref = data.ref.strip()
     if new_ref and new_ref != risk.ref:

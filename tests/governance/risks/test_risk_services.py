@@ -275,3 +275,31 @@ def test_close_and_reopen(personas: Any) -> None:
     assert Risk.objects.get(pk=risk.pk).status == Risk.Status.CLOSED
     reopen_risk(actor=olga, risk=risk)
     assert Risk.objects.get(pk=risk.pk).status == Risk.Status.OPEN
+
+
+def test_an_owner_links_only_assets_he_may_see(personas: Any, payroll: Any) -> None:
+    omar = personas["owner_omar"]
+    mine = make_risk("RSK-0001", owner=omar, inherent=(3, 3))
+    with pytest.raises(ValidationError) as caught:
+        update_risk(actor=omar, risk=mine, data=RiskData.from_risk(mine).updated(assets=[payroll]))
+    assert list(caught.value.message_dict) == ["assets"]
+    assert not mine.assets.exists()
+    # Once a risk manager links it to one of his risks, he may keep it and link it to his others.
+    update_risk(actor=personas["officer_olga"], risk=mine, data=RiskData.from_risk(mine).updated(assets=[payroll]))
+    update_risk(actor=omar, risk=mine, data=RiskData.from_risk(mine).updated(title="Payroll on a laptop"))
+    other = make_risk("RSK-0002", owner=omar)
+    update_risk(actor=omar, risk=other, data=RiskData.from_risk(other).updated(assets=[payroll]))
+    assert list(other.assets.all()) == [payroll]
+    # Nobody adds a retired asset.
+    retired = payroll.__class__.objects.create(name="Old fax server", is_active=False)
+    with pytest.raises(ValidationError):
+        create_risk(actor=personas["officer_olga"], data=RiskData(title="Fax", assets=[retired]))
+
+
+def test_the_api_refuses_an_asset_the_owner_may_not_see(personas: Any, payroll: Any) -> None:
+    mine = make_risk("RSK-0001", owner=personas["owner_omar"], inherent=(3, 3))
+    response = personas.client("owner_omar").patch(
+        f"/api/v1/risks/{mine.pk}/", {"assets": [payroll.pk]}, content_type="application/json"
+    )
+    assert response.status_code == 400 and "assets" in response.json()
+    assert not mine.assets.exists()
