@@ -1,6 +1,7 @@
 """Bulk data for benchmarks: ``--factor N`` gives N*100 users, N*20,000 audit-trail
 entries, N*200 job runs, and from governance N*1,000 requirements, N*300 controls,
-N*2,000 control tests, N*200 risks and N*100 assets (factor 10: the benchmark's sizes).
+N*2,000 control tests, N*200 risks (N*20 of them accepted), N*100 assets, N*30 compliance
+exceptions and N*50 findings (factor 10: the benchmark's sizes).
 
 Seeders top up to their target, so a second run with the same factor adds nothing.
 Each seeder runs in its own transaction, under the ``command:seed_scale`` actor.
@@ -22,7 +23,8 @@ from workbench.seeding import SeedContext, scale_seeders
 class Command(BaseCommand):
     help = (
         "Create bulk data for benchmarks: N*100 users, N*20,000 audit-trail entries, N*200 job runs, "
-        "N*1,000 requirements, N*300 controls, N*2,000 control tests, N*200 risks, N*100 assets."
+        "N*1,000 requirements, N*300 controls, N*2,000 control tests, N*200 risks, N*100 assets, "
+        "N*30 exceptions, N*50 findings."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
