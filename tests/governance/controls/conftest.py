@@ -12,11 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from governance.models import Control, Framework, Frequency, Outcome, Requirement
 from governance.scoping import hand_over_object_perms
 from governance.services import controls as services
+from tests.conftest import login
 
 
 @dataclass
@@ -75,3 +79,13 @@ def give(control: Control, owner: Any) -> Control:
     control.save(update_fields=["owner"])
     hand_over_object_perms(obj=control, previous=None, new=owner)
     return control
+
+
+def page_queries(personas: Any, persona: str, url: str) -> int:
+    """How many queries a second GET of ``url`` by ``persona`` costs (the first warms per-session caches)."""
+    client = login(Client(), personas[persona])
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)

@@ -12,17 +12,13 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audits.models import LogEntry
 from governance.models import ComplianceException, Control, ControlTest, Finding, Frequency, Outcome
 from governance.services import controls as services
 from governance.services.exceptions import decide_exception, request_exception, revoke_exception
-from tests.conftest import login
-from tests.governance.controls.conftest import make_control
+from tests.governance.controls.conftest import make_control, page_queries
 from workbench.jobs_registry import get_job
 
 # A Monday at noon UTC; the control was last tested a quarter and a month before.
@@ -287,15 +283,6 @@ def _seed(personas: Any, start: int, n: int) -> None:
     services.schedule_control_tests()
 
 
-def _queries(personas: Any, persona: str, url: str) -> int:
-    client = login(Client(), personas[persona])
-    client.get(url)  # the first request of a session loads caches (permissions, content types)
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
 @pytest.mark.parametrize(
     ("persona", "url"),
     [
@@ -308,7 +295,7 @@ def _queries(personas: Any, persona: str, url: str) -> int:
 )
 def test_query_count_is_the_same_with_1_and_50_excused_rows(personas: Any, clock: Any, persona: str, url: str) -> None:
     _seed(personas, 0, 2)
-    one = _queries(personas, persona, url)
+    one = page_queries(personas, persona, url)
     _seed(personas, 2, 48)
     assert ComplianceException.objects.filter(status="approved").count() == 25
-    assert _queries(personas, persona, url) == one
+    assert page_queries(personas, persona, url) == one

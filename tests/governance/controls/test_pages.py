@@ -18,7 +18,7 @@ from governance.models import Control, ControlTest, Finding, Frequency
 from governance.scoping import can
 from governance.services import controls as services
 from tests.conftest import login
-from tests.governance.controls.conftest import make_control, make_framework
+from tests.governance.controls.conftest import make_control, make_framework, page_queries
 
 DAY = timezone.localdate() - dt.timedelta(days=3)
 
@@ -326,15 +326,6 @@ def _seed(personas: Any, start: int, n: int) -> None:
         Control.objects.filter(pk=control.pk).update(next_test_due=timezone.localdate() - dt.timedelta(days=1))
 
 
-def _queries(personas: Any, persona: str, url: str) -> int:
-    client = login(Client(), personas[persona])
-    client.get(url)  # the first request of a session loads caches (permissions, content types)
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
 @pytest.mark.parametrize(
     ("persona", "url_name"),
     [
@@ -349,10 +340,10 @@ def _queries(personas: Any, persona: str, url: str) -> int:
 def test_query_count_is_the_same_with_1_and_50_rows(personas: Any, persona: str, url_name: str) -> None:
     url = reverse(url_name)
     _seed(personas, 0, 1)
-    one = _queries(personas, persona, url)
+    one = page_queries(personas, persona, url)
     _seed(personas, 1, 49)
     assert Control.objects.count() == 50
-    assert _queries(personas, persona, url) == one
+    assert page_queries(personas, persona, url) == one
 
 
 def _csv_queries(personas: Any, persona: str, url: str) -> tuple[int, list[list[str]]]:
