@@ -96,9 +96,7 @@ def test_the_dashboard_counts_them_and_links_to_the_register(personas: Any, acce
     assert [r.ref for r in listed.context["listing"].page.object_list] == ["RSK-LAPSED"]
 
 
-def test_the_owner_finds_his_lapsed_acceptance_and_due_review_on_his_home_page(
-    personas: Any, acceptances: Any
-) -> None:
+def test_the_owner_finds_his_lapsed_acceptance_and_due_review_on_his_home_page(personas: Any, acceptances: Any) -> None:
     mitigated = acceptances["mitigated"]
     mitigated.owner = personas["owner_omar"]
     mitigated.save()
