@@ -20,6 +20,10 @@ KEY_PATTERN = re.compile(r"^[-a-zA-Z0-9_]+$")
 MAX_LENGTHS = {"ref_id": 100, "reference": 200, "title": 500}
 META_MAX_LENGTHS = {"key": 120, "name": 200, "version": 50, "publisher": 200}
 MAX_ISSUES = 500
+# The ``status`` of a requirement in the YAML and CSV formats (any case; empty is active).
+STATUS_ACTIVE = "active"
+STATUS_WITHDRAWN = "withdrawn"
+STATUSES = (STATUS_ACTIVE, STATUS_WITHDRAWN)
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,38 @@ def as_text(value: Any) -> str | None:
     if isinstance(value, str | int | float):
         return str(value)
     return None
+
+
+def read_status(node: RequirementNode, status: str | None, replaced_by: str | None, issues: Issues) -> None:
+    """The ``status`` and ``replaced_by`` fields of a YAML or CSV requirement.
+
+    ``withdrawn`` marks the node withdrawn, the same flag OSCAL's ``status`` prop sets, and
+    starts its guidance with ``Withdrawn: ...`` (and ``Replaced by: ...`` when given), as
+    the OSCAL importer does. ``None`` is a value that is not text (YAML lists, mappings).
+    """
+    if status is None:
+        issues.add(node.at("status"), "status", f"must be text: {' or '.join(STATUSES)}")
+        return
+    value = status.strip().lower() or STATUS_ACTIVE
+    if value not in STATUSES:
+        issues.add(node.at("status"), "status", f"'{status.strip()}' is not a status (use {' or '.join(STATUSES)})")
+        return
+    if replaced_by is None:
+        issues.add(node.at("replaced_by"), "replaced_by", "must be text")
+        return
+    successor = " ".join(replaced_by.split())
+    if value == STATUS_ACTIVE:
+        if successor:
+            message = "only a withdrawn requirement names what replaced it (set status to withdrawn)"
+            issues.add(node.at("replaced_by"), "replaced_by", message)
+        return
+    node.withdrawn = True
+    lines = ["Withdrawn: the publisher withdrew this requirement; it is kept for history and not assessed."]
+    if successor:
+        lines.append(f"Replaced by: {successor}")
+    if node.guidance:
+        lines.append(node.guidance)
+    node.guidance = "\n".join(lines)
 
 
 def validate_meta(meta: FrameworkMeta, issues: Issues) -> None:

@@ -4,7 +4,9 @@ One row per requirement, comma-separated, UTF-8, a header row first. The framewo
 columns (``framework_key``, ``framework_name``, ``framework_version`` and the
 optional ``framework_publisher`` and ``framework_description``) are read from the
 first data row; later rows may leave them empty, and when they fill them in they
-must say the same. Errors name the row as a spreadsheet numbers it (the header is row 1).
+must say the same. The optional ``status`` column (``active``, the default, or
+``withdrawn``) and ``replaced_by`` mark withdrawn requirements. Errors name the row
+as a spreadsheet numbers it (the header is row 1).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from governance.importers.base import (
     ParsedFramework,
     RequirementNode,
     decode_text,
+    read_status,
     validate_meta,
     validate_tree,
 )
@@ -29,7 +32,17 @@ META_COLUMNS = {
     "framework_publisher": "publisher",
     "framework_description": "description",
 }
-NODE_COLUMNS = ("ref_id", "parent_ref_id", "reference", "title", "text", "guidance", "is_section")
+NODE_COLUMNS = (
+    "ref_id",
+    "parent_ref_id",
+    "reference",
+    "title",
+    "text",
+    "guidance",
+    "is_section",
+    "status",
+    "replaced_by",
+)
 REQUIRED_COLUMNS = ("framework_key", "framework_name", "ref_id", "title")
 ALLOWED_COLUMNS = {*META_COLUMNS, *NODE_COLUMNS}
 TRUE_VALUES = {"true", "yes", "y", "1", "x"}
@@ -105,7 +118,7 @@ def _node(values: dict[str, str], row: int, issues: Issues) -> RequirementNode:
     if flag not in TRUE_VALUES | FALSE_VALUES:
         issues.add(f"row {row}", "is_section", f"'{flag}' is not yes/no (true/false, 1/0)")
     where = f"row {row}"
-    return RequirementNode(
+    node = RequirementNode(
         ref_id=values.get("ref_id", "").strip(),
         title=values.get("title", "").strip(),
         parent_ref_id=values.get("parent_ref_id", "").strip(),
@@ -116,3 +129,5 @@ def _node(values: dict[str, str], row: int, issues: Issues) -> RequirementNode:
         location=where,
         names={"parent": "parent_ref_id"},
     )
+    read_status(node, values.get("status", ""), values.get("replaced_by", ""), issues)
+    return node

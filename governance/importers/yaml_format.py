@@ -15,6 +15,7 @@
             text: ...
 
 Requirements nest with ``children``; a flat list may name ``parent`` instead.
+``status: withdrawn`` (optional, with ``replaced_by``) keeps a requirement marked removed.
 Errors name the line of the value (the loader keeps each node's position).
 """
 
@@ -32,13 +33,14 @@ from governance.importers.base import (
     RequirementNode,
     as_text,
     decode_text,
+    read_status,
     validate_meta,
     validate_tree,
 )
 
 META_FIELDS = ("key", "name", "version", "publisher", "description")
 NODE_TEXT_FIELDS = ("ref_id", "parent", "reference", "title", "text", "guidance")
-NODE_FIELDS = {*NODE_TEXT_FIELDS, "is_section", "children"}
+NODE_FIELDS = {*NODE_TEXT_FIELDS, "is_section", "children", "status", "replaced_by"}
 MAX_NESTING = 50
 
 
@@ -207,6 +209,7 @@ def _node(item: MarkedDict, parent: str, issues: Issues) -> RequirementNode:
         issues.add(_line(item, "is_section"), "is_section", "must be true or false")
     else:
         node.is_section = flag
+    read_status(node, as_text(item.get("status")), as_text(item.get("replaced_by")), issues)
     for extra in sorted(set(item) - NODE_FIELDS):
         issues.add(_line(item, extra), extra, f"unknown requirement field (allowed: {', '.join(sorted(NODE_FIELDS))})")
     return node
