@@ -7,6 +7,7 @@ test leaves a full-page screenshot in ``test-artifacts/``. Install chromium with
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import shutil
@@ -105,3 +106,19 @@ def page(
             name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
             page.screenshot(path=str(ARTIFACTS / f"FAILED-{name}.png"), full_page=True)
         context.close()
+
+
+def ensure_default_matrix() -> None:
+    """Recreate the default risk matrix row: live-server tests flush the database, data migrations included."""
+    from governance.models import RiskMatrix
+
+    default = importlib.import_module("governance.migrations.0002_default_risk_matrix")
+    RiskMatrix.objects.get_or_create(
+        pk=1,
+        defaults={
+            "size": 5,
+            "likelihood_labels": default.LIKELIHOOD,
+            "impact_labels": default.IMPACT,
+            "bands": default.BANDS,
+        },
+    )

@@ -12,7 +12,6 @@ heat map are kept in ``test-artifacts/`` for a person to look at.
 from __future__ import annotations
 
 import gc
-import importlib
 import re
 import threading
 from collections.abc import Iterator
@@ -24,10 +23,10 @@ from django.db import connection
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from governance.models import Framework, Risk, RiskMatrix
+from governance.models import Framework, Risk
 from governance.services import risks as risk_services
 from tests.conftest import make_persona
-from tests.e2e.conftest import ARTIFACTS, Console
+from tests.e2e.conftest import ARTIFACTS, Console, ensure_default_matrix
 from tests.e2e.test_sign_in_mfa import assert_page_is_styled_and_clean, sign_in
 from tests.governance.controls.conftest import make_control
 from workbench import scheduler
@@ -210,20 +209,6 @@ def test_officer_imports_maps_tests_and_sees_coverage_change(
     assert [m for m in console.messages if m.startswith("error")] == [], console.messages
 
 
-def _default_matrix() -> None:
-    """The live server's transactional database is flushed between tests, data migrations included."""
-    default = importlib.import_module("governance.migrations.0002_default_risk_matrix")
-    RiskMatrix.objects.get_or_create(
-        pk=1,
-        defaults={
-            "size": 5,
-            "likelihood_labels": default.LIKELIHOOD,
-            "impact_labels": default.IMPACT,
-            "bands": default.BANDS,
-        },
-    )
-
-
 def _risk(actor: Any, ref: str, owner: Any, likelihood: int, impact: int) -> Risk:
     data = risk_services.RiskData(
         ref=ref,
@@ -242,7 +227,7 @@ def test_owner_sees_own_controls_and_a_coloured_heat_map(page: Any, live_server:
     omar = make_persona("owner_omar")
     mine = make_control(olga, "CTL-OMARS", owner=omar)
     theirs = make_control(olga, "CTL-OLGAS", owner=olga)
-    _default_matrix()
+    ensure_default_matrix()
     _risk(olga, "RSK-O1", omar, 4, 5)
     _risk(olga, "RSK-O2", omar, 4, 5)
     _risk(olga, "RSK-O3", omar, 1, 2)

@@ -8,7 +8,6 @@ and asset she finds by typing, and the risk is saved with them.
 
 from __future__ import annotations
 
-import importlib
 import re
 from typing import Any
 
@@ -16,30 +15,16 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from access.models import User
-from governance.models import Asset, Risk, RiskMatrix
+from governance.models import Asset, Risk
 from tests.conftest import make_persona
-from tests.e2e.conftest import ARTIFACTS, Console
+from tests.e2e.conftest import ARTIFACTS, Console, ensure_default_matrix
 from tests.e2e.test_sign_in_mfa import assert_page_is_styled_and_clean, sign_in
-
-
-def _default_matrix() -> None:
-    """An earlier live-server test may have flushed the database, the default matrix's data migration too."""
-    default = importlib.import_module("governance.migrations.0002_default_risk_matrix")
-    RiskMatrix.objects.get_or_create(
-        pk=1,
-        defaults={
-            "size": 5,
-            "likelihood_labels": default.LIKELIHOOD,
-            "impact_labels": default.IMPACT,
-            "bands": default.BANDS,
-        },
-    )
 
 
 def test_officer_filters_the_register_by_an_owner_found_by_typing(
     page: Any, live_server: Any, console: Console
 ) -> None:
-    _default_matrix()
+    ensure_default_matrix()
     olga = make_persona("officer_olga")
     people = [User.objects.create(email=f"person{i:02d}@example.test", full_name=f"Person {i:02d}") for i in range(30)]
     zed = User.objects.create(email="zed@example.test", full_name="Zed Zimmerman")
@@ -93,7 +78,7 @@ def test_officer_filters_the_register_by_an_owner_found_by_typing(
 def test_officer_records_a_risk_with_an_owner_and_an_asset_found_by_typing(
     page: Any, live_server: Any, console: Console
 ) -> None:
-    _default_matrix()
+    ensure_default_matrix()
     olga = make_persona("officer_olga")
     yara = User.objects.create(email="yara@example.test", full_name="Yara Young")
     for i in range(25):

@@ -9,7 +9,6 @@ register listing it; the owner's home page lists it under "Acceptance ends soon"
 
 from __future__ import annotations
 
-import importlib
 import re
 from datetime import timedelta
 from typing import Any
@@ -18,24 +17,10 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from playwright.sync_api import expect
 
-from governance.models import Risk, RiskMatrix
+from governance.models import Risk
 from tests.conftest import make_persona
-from tests.e2e.conftest import ARTIFACTS, Console
+from tests.e2e.conftest import ARTIFACTS, Console, ensure_default_matrix
 from tests.e2e.test_sign_in_mfa import assert_page_is_styled_and_clean, sign_in
-
-
-def _default_matrix() -> None:
-    """An earlier live-server test may have flushed the database, the default matrix's data migration too."""
-    default = importlib.import_module("governance.migrations.0002_default_risk_matrix")
-    RiskMatrix.objects.get_or_create(
-        pk=1,
-        defaults={
-            "size": 5,
-            "likelihood_labels": default.LIKELIHOOD,
-            "impact_labels": default.IMPACT,
-            "bands": default.BANDS,
-        },
-    )
 
 
 def _shot(page: Any, name: str) -> None:
@@ -57,7 +42,7 @@ def _detail(page: Any, term: str) -> Any:
 def test_officer_accepts_a_risk_and_the_acceptance_is_followed_up(
     page: Any, live_server: Any, console: Console
 ) -> None:
-    _default_matrix()
+    ensure_default_matrix()
     olga = make_persona("officer_olga")
     omar = make_persona("owner_omar")
     expiry = timezone.localdate() + timedelta(days=20)
