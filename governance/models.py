@@ -419,6 +419,16 @@ class ComplianceException(TimeStamped):
     def __str__(self) -> str:
         return self.title
 
+    @classmethod
+    def in_force(cls, today: date | None = None) -> models.Q:
+        """Approved exceptions that still hold on ``today`` (through their ``expires_on``).
+
+        The one definition of "active": coverage leaves out the requirements they cover, and
+        the controls they cover are excused from the overdue and failed-test flags.
+        """
+        today = today or timezone.localdate()
+        return models.Q(status=cls.Status.APPROVED, expires_on__gte=today)
+
 
 class Finding(TimeStamped):
     """Something found wrong (a failed test, an audit observation) and its remediation."""

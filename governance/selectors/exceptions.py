@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -39,19 +39,7 @@ def exception_for(user: Any, pk: int) -> ComplianceException:
     return exceptions_visible_to(user).get(pk=pk)
 
 
-def in_force(today: date | None = None) -> Q:
-    """Approved exceptions that still hold on ``today``.
-
-    The one definition of "active": coverage leaves out the requirements they cover, and
-    the controls they cover are excused from the overdue and failed-test flags.
-    """
-    today = today or timezone.localdate()
-    return Q(status=Status.APPROVED, expires_on__gte=today)
-
-
-def excusing_controls(today: date | None = None) -> QuerySet[ComplianceException, Any]:
-    """Exceptions in force on a control, as a ``control_id`` column (never NULL, so ``NOT IN`` is safe)."""
-    return ComplianceException.objects.filter(in_force(today), control__isnull=False).values("control_id")
+in_force = ComplianceException.in_force
 
 
 def expiring_within(user: Any, days: int = EXPIRING_DAYS) -> QuerySet[ComplianceException]:
