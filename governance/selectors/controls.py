@@ -161,18 +161,19 @@ def control_for(user: Any, pk: int, action: str = "view") -> Control:
 
 
 def control_detail(control: Control) -> dict[str, Any]:
-    """The mappings, the test history, the findings and the excusing exception of one control (four queries)."""
-    excuse = control.exceptions.filter(in_force()).order_by("-expires_on", "pk").first()
-    flagged = control.status == Control.Status.IMPLEMENTED and excuse is None
-    due = control.next_test_due
+    """The flags, the mappings, the test history and the findings of one control (four queries).
+
+    ``flags`` is the control as ``with_flags`` gives the list rows (``is_overdue``, ``excused_by``,
+    ``excused_by_title``, ``excused_until``); each test carries ``is_flagged_overdue``.
+    """
+    flags = with_flags(Control.objects.filter(pk=control.pk))
+    tests = with_test_flags(control.tests.select_related("tester")).order_by("-due_date", "-pk")
     return {
-        "excuse": excuse,
-        "flagged": flagged,  # overdue applies to it: implemented and not excused
-        "is_overdue": flagged and due is not None and due < timezone.localdate(),
+        "flags": flags.only("pk").get(),
         "requirements": list(
             control.requirements.select_related("framework").order_by("framework__name", "order", "pk")
         ),
-        "tests": list(control.tests.select_related("tester").order_by("-due_date", "-pk")[:100]),
+        "tests": list(tests[:100]),
         "findings": list(control.findings.select_related("owner").order_by("-created_at")[:50]),
     }
 

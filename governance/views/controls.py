@@ -356,7 +356,6 @@ def control_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": can(user, control, "change"),
         "may_record": may_record,
         "test_form": RecordTestForm() if may_record else None,
-        "today": _today(),
     }
     return render(request, "governance/controls/control_detail.html", context)
 
