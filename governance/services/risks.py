@@ -138,9 +138,7 @@ def _check_user(user: Any, field_name: str, what: str) -> None:
 
 
 def _check_acceptance(approver: Any, expires: date | None, owner: Any) -> None:
-    _check_user(approver, "accepted_by", "approver")
-    if not approver.has_perm(MANAGE_RISKS):
-        raise ValidationError({"accepted_by": f"{approver} may not accept risks (needs the risk manager permission)."})
+    """``approver`` is the acting risk manager (``_with_treatment`` checked that): not the owner, a valid date."""
     if owner is not None and approver.pk == owner.pk:
         raise SegregationOfDutiesError(
             "The risk owner cannot accept their own risk; another risk manager must record the acceptance."
