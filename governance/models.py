@@ -62,6 +62,15 @@ class Framework(TimeStamped):
         return f"{self.name} {self.version}".strip()
 
 
+# How the importers open the guidance of a requirement its publisher withdrew (see ``withdrawn_note``).
+WITHDRAWN_MARK = "Withdrawn:"
+
+
+def withdrawn_note(noun: str) -> str:
+    """The first guidance line of a withdrawn requirement (``noun``: what the format calls it)."""
+    return f"{WITHDRAWN_MARK} the publisher withdrew this {noun}; it is kept for history and not assessed."
+
+
 class Requirement(TimeStamped):
     """One requirement (or a grouping section) of a framework, in a tree."""
 
@@ -96,6 +105,11 @@ class Requirement(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.ref_id} {self.title}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        """Removed because its publisher withdrew it (the importers open its guidance with ``WITHDRAWN_MARK``)."""
+        return self.removed_at is not None and self.guidance.startswith(WITHDRAWN_MARK)
 
     def clean(self) -> None:
         if not self.applicable and not self.justification.strip():

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from access.errors import DomainError
+from governance.models import withdrawn_note
 
 KEY_PATTERN = re.compile(r"^[-a-zA-Z0-9_]+$")
 MAX_LENGTHS = {"ref_id": 100, "reference": 200, "title": 500}
@@ -175,7 +176,7 @@ def read_status(node: RequirementNode, status: str | None, replaced_by: str | No
             issues.add(node.at("replaced_by"), "replaced_by", message)
         return
     node.withdrawn = True
-    lines = ["Withdrawn: the publisher withdrew this requirement; it is kept for history and not assessed."]
+    lines = [withdrawn_note("requirement")]
     if successor:
         lines.append(f"Replaced by: {successor}")
     if node.guidance:

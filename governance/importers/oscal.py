@@ -36,6 +36,7 @@ from governance.importers.base import (
     validate_meta,
     validate_tree,
 )
+from governance.models import withdrawn_note
 
 INSERT = re.compile(r"\{\{\s*insert:\s*param,\s*([^\s}]+)\s*\}\}")
 KEY_PROP = "rampart-key"
@@ -239,7 +240,7 @@ def _check_links(item: dict[str, Any], path: str, issues: Issues) -> None:
 
 def _withdrawn_lines(item: dict[str, Any], path: str, labels: dict[str, str]) -> list[str]:
     """Why the requirement is gone, and where its content went (by label when the catalog has it)."""
-    lines = ["Withdrawn: the publisher withdrew this control; it is kept for history and not assessed."]
+    lines = [withdrawn_note("control")]
     successors: dict[str, list[str]] = {rel: [] for rel in SUCCESSOR_LINKS}
     for link in _list(item, "links", path, Issues()):
         if not isinstance(link, dict) or link.get("rel") not in successors or not isinstance(link.get("href"), str):
