@@ -122,3 +122,15 @@ def ensure_default_matrix() -> None:
             "bands": default.BANDS,
         },
     )
+
+
+def screenshot(page: Any, name: str) -> None:
+    """A full-page screenshot into the artifacts folder CI keeps."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def open_governance(page: Any, entry: str) -> None:
+    """Open an entry of the navbar's Governance dropdown."""
+    page.get_by_role("button", name="Governance").click()
+    page.get_by_role("link", name=entry, exact=True).click()

@@ -26,7 +26,7 @@ from playwright.sync_api import expect
 from governance.models import Framework, Risk
 from governance.services import risks as risk_services
 from tests.conftest import make_persona
-from tests.e2e.conftest import ARTIFACTS, Console, ensure_default_matrix
+from tests.e2e.conftest import Console, ensure_default_matrix, open_governance, screenshot
 from tests.e2e.test_sign_in_mfa import assert_page_is_styled_and_clean, sign_in
 from tests.governance.controls.conftest import make_control
 from workbench import scheduler
@@ -85,17 +85,6 @@ def scheduler_thread(settings: Any) -> Iterator[SchedulerThread]:
         running.shut_down()
 
 
-def _shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-
-
-def _open_governance(page: Any, entry: str) -> None:
-    """Open an entry of the navbar's Governance dropdown."""
-    page.get_by_role("button", name="Governance").click()
-    page.get_by_role("link", name=entry, exact=True).click()
-
-
 def _assert_navbar_on_one_line(page: Any) -> None:
     box = page.locator("nav.navbar").bounding_box()
     assert box is not None
@@ -128,7 +117,7 @@ def test_officer_imports_maps_tests_and_sees_coverage_change(
     expect(page.get_by_test_id("run-status")).to_have_text("Queued")
     expect(page.get_by_test_id("scheduler-missing")).to_contain_text("The scheduler is not running", timeout=15_000)
     assert_page_is_styled_and_clean(page, console)
-    _shot(page, "journey-import-waiting.png")
+    screenshot(page, "journey-import-waiting.png")
     # A scheduler starts; the same page follows the run to its report, without a reload.
     scheduler_thread.start()
     report = page.get_by_test_id("import-report")
@@ -136,18 +125,18 @@ def test_officer_imports_maps_tests_and_sees_coverage_change(
     expect(report).to_contain_text("4 created")
     expect(page.get_by_test_id("scheduler-missing")).to_have_count(0)
     assert_page_is_styled_and_clean(page, console)
-    _shot(page, "journey-import-done.png")
+    screenshot(page, "journey-import-done.png")
     report.get_by_role("link", name="Open Journey baseline").click()
     expect(page.get_by_role("heading", name=re.compile("Journey baseline"))).to_be_visible()
 
     # Coverage before: three applicable requirements, none covered.
-    _open_governance(page, "Compliance")
+    open_governance(page, "Compliance")
     expect(page.get_by_role("heading", name="Coverage per framework")).to_be_visible()
     _assert_navbar_on_one_line(page)
     expect(_coverage_row(page)).to_contain_text("0%")
     expect(_coverage_row(page)).to_contain_text("0 of 3")
     assert_page_is_styled_and_clean(page, console)
-    _shot(page, "journey-dashboard-before.png")
+    screenshot(page, "journey-dashboard-before.png")
 
     # A new control, mapped to JB-2 through the picker's search, implemented.
     page.goto(reverse("governance:control_list"))
@@ -166,7 +155,7 @@ def test_officer_imports_maps_tests_and_sees_coverage_change(
     expect(page.get_by_role("checkbox")).to_have_count(3)
     expect(page.get_by_label(re.compile("JB-2 Daily backups"))).to_be_checked()
     assert_page_is_styled_and_clean(page, console)
-    _shot(page, "journey-control-form.png")
+    screenshot(page, "journey-control-form.png")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("alert")).to_contain_text("Control CTL-JOURNEY is created.")
     expect(page.get_by_role("main")).to_contain_text("JB-2")
@@ -181,11 +170,11 @@ def test_officer_imports_maps_tests_and_sees_coverage_change(
     assert_page_is_styled_and_clean(page, console)
 
     # Coverage after: one of three.
-    _open_governance(page, "Compliance")
+    open_governance(page, "Compliance")
     expect(_coverage_row(page)).to_contain_text("33%")
     expect(_coverage_row(page)).to_contain_text("1 of 3")
     assert_page_is_styled_and_clean(page, console)
-    _shot(page, "journey-dashboard-after.png")
+    screenshot(page, "journey-dashboard-after.png")
 
     # The Statement of Applicability shows JB-2 covered, the others not.
     _coverage_row(page).get_by_role("link", name="Journey baseline").click()
@@ -195,7 +184,7 @@ def test_officer_imports_maps_tests_and_sees_coverage_change(
     expect(page.get_by_role("row", name=re.compile("JB-1"))).to_contain_text("Not covered")
     expect(page.get_by_text("1 of 3 applicable requirements covered")).to_be_visible()
     assert_page_is_styled_and_clean(page, console)
-    _shot(page, "journey-soa.png")
+    screenshot(page, "journey-soa.png")
 
     # The framework's own pages link to the statement too.
     framework = Framework.objects.get(key="journey-baseline")
@@ -236,7 +225,7 @@ def test_owner_sees_own_controls_and_a_coloured_heat_map(page: Any, live_server:
     sign_in(page, omar.email)
     page.wait_for_url(f"{live_server.url}/")
 
-    _open_governance(page, "Controls")
+    open_governance(page, "Controls")
     table = page.get_by_role("table")
     expect(table.get_by_role("link", name="CTL-OMARS")).to_be_visible()
     expect(page.get_by_text("CTL-OLGAS")).to_have_count(0)
@@ -265,7 +254,7 @@ def test_owner_sees_own_controls_and_a_coloured_heat_map(page: Any, live_server:
         colours.add(colour)
     assert len(colours) == 4, colours
     assert_page_is_styled_and_clean(page, console)
-    _shot(page, "journey-heatmap-owner.png")
+    screenshot(page, "journey-heatmap-owner.png")
     # The only refusal, and so the only console error, is the other owner's control above
     # (the browser logs it asynchronously, so it is accounted for here rather than cleared).
     assert [r for r in console.refused if not r.endswith(theirs_url)] == [], console.refused

@@ -19,19 +19,8 @@ from playwright.sync_api import expect
 
 from governance.models import Risk
 from tests.conftest import make_persona
-from tests.e2e.conftest import ARTIFACTS, Console, ensure_default_matrix
+from tests.e2e.conftest import Console, ensure_default_matrix, open_governance, screenshot
 from tests.e2e.test_sign_in_mfa import assert_page_is_styled_and_clean, sign_in
-
-
-def _shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-
-
-def _open_governance(page: Any, entry: str) -> None:
-    """Open an entry of the navbar's Governance dropdown."""
-    page.get_by_role("button", name="Governance").click()
-    page.get_by_role("link", name=entry, exact=True).click()
 
 
 def _detail(page: Any, term: str) -> Any:
@@ -52,7 +41,7 @@ def test_officer_accepts_a_risk_and_the_acceptance_is_followed_up(
     # 1. Olga records the risk, owned by Omar and accepted until 20 days from today.
     sign_in(page, olga.email)
     page.wait_for_url(f"{live_server.url}/")
-    _open_governance(page, "Risks")
+    open_governance(page, "Risks")
     expect(page.get_by_role("heading", name="Risk register")).to_be_visible()
     page.get_by_role("link", name="New risk").click()
     expect(page.get_by_role("heading", name="New risk")).to_be_visible()
@@ -83,7 +72,7 @@ def test_officer_accepts_a_risk_and_the_acceptance_is_followed_up(
     assert (risk.owner, risk.accepted_by, risk.acceptance_expires_on) == (omar, olga, expiry)
     assert (risk.inherent_score, risk.residual_score) == (16, 4)
     assert_page_is_styled_and_clean(page, console)
-    _shot(page, "risk-acceptance-recorded.png")
+    screenshot(page, "risk-acceptance-recorded.png")
 
     # 2. A residual score of 5x5, above the inherent 4x4, is refused; nothing is saved.
     page.get_by_role("link", name="Edit", exact=True).click()
@@ -101,15 +90,15 @@ def test_officer_accepts_a_risk_and_the_acceptance_is_followed_up(
     assert (risk.residual_likelihood, risk.residual_impact) == (2, 2)
     assert (risk.accepted_by, risk.acceptance_expires_on) == (olga, expiry)
     assert_page_is_styled_and_clean(page, console)
-    _shot(page, "risk-acceptance-residual-refused.png")
+    screenshot(page, "risk-acceptance-residual-refused.png")
 
     # 3. The compliance dashboard counts the acceptance; its link lists exactly that risk.
-    _open_governance(page, "Compliance")
+    open_governance(page, "Compliance")
     expect(page.get_by_role("heading", name="Coverage per framework")).to_be_visible()
     expect(page.get_by_test_id("acceptances-expiring")).to_have_text("1")
     expect(page.get_by_test_id("acceptances-expired")).to_have_text("0")
     assert_page_is_styled_and_clean(page, console)
-    _shot(page, "risk-acceptance-dashboard.png")
+    screenshot(page, "risk-acceptance-dashboard.png")
     page.get_by_role("link", name="Risk acceptances ending within 30 days").click()
     page.wait_for_url(re.compile(r"/governance/risks/\?.*acceptance=expiring"))
     expect(page.get_by_role("heading", name="Risk register")).to_be_visible()
@@ -130,7 +119,7 @@ def test_officer_accepts_a_risk_and_the_acceptance_is_followed_up(
     expect(ending).to_contain_text(f"{risk.ref} {risk.title}")
     expect(ending).to_contain_text(f"until {expiry.isoformat()}")
     assert_page_is_styled_and_clean(page, console)
-    _shot(page, "risk-acceptance-owner-home.png")
+    screenshot(page, "risk-acceptance-owner-home.png")
     ending.get_by_role("link").click()
     page.wait_for_url(re.compile(rf"/governance/risks/{risk.pk}/$"))
     expect(_detail(page, "Accepted by")).to_have_text("Olga Officer")
