@@ -138,7 +138,7 @@ class ImportReport:
     def summary(self) -> str:
         verb = "Imported" if self.framework_created else "Re-imported"
         withdrawn = f" {self.withdrawn} withdrawn (kept, marked removed)." if self.withdrawn else ""
-        note = f" {self.version_note()}" if self.version_note() else ""
+        note = f" {version_note}" if (version_note := self.version_note()) else ""
         return (
             f"{verb} {self.framework.name} {self.framework.version} ({self.framework.key}): "
             f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
