@@ -28,13 +28,16 @@ system-deps:
 	@bash scripts/system-deps
 
 ## Run Rampart with demo data: web on http://$(HOST):$(PORT)/ and the scheduler.
+## DEBUG is off, as in production: refused or missing pages are Rampart's own 403/404/500
+## pages (never Django's debug page listing every URL), and whitenoise serves the static
+## files collected under var/. Plain HTTP on this machine, so cookies are not "Secure".
+DEMO_ENV = RAMPART_DEBUG=0 RAMPART_SECURE_COOKIES=0 RAMPART_ALLOWED_HOSTS=$(HOST),127.0.0.1,localhost
 run: deps
-	RAMPART_DEBUG=1 $(BIN)/python manage.py migrate --no-input -v 0
-	RAMPART_DEBUG=1 $(BIN)/python manage.py seed_demo
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input -v 0
+	$(DEMO_ENV) $(BIN)/python manage.py collectstatic --no-input -v 0
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --force
 	@echo "Rampart on http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the scheduler)"
-	@trap 'kill 0' EXIT INT TERM; \
-	RAMPART_DEBUG=1 $(BIN)/python manage.py runscheduler & \
-	RAMPART_DEBUG=1 $(BIN)/python manage.py runserver --insecure $(HOST):$(PORT)
+	@$(DEMO_ENV) BIN=$(BIN) scripts/run-demo $(HOST):$(PORT)
 
 ## The whole test suite (SQLite unless DATABASE_URL is set).
 test: deps-dev system-deps
@@ -48,6 +51,7 @@ check: deps-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	RAMPART_SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9') \
 	RAMPART_ALLOWED_HOSTS=rampart.example.org RAMPART_SSL_REDIRECT=1 RAMPART_DEBUG=0 \

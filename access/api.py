@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -32,11 +33,12 @@ from access import services
 from access.api_auth import HashedTokenAuthentication
 from access.api_input import caller as _caller
 from access.api_input import validated as _valid
-from access.api_permissions import HasRequiredPerm, IsOwner, IsSignedIn
 from access.api_selectors import own_api_tokens, users_for_api
+from access.filters import UserFilterSet
 from access.models import ApiToken, Role, User
 from access.selectors import MANAGE_USERS, mfa_state
-from workbench.api import SingleObjectSchema, router
+from core.api import SingleObjectSchema, router
+from core.api_permissions import HasRequiredPerm, IsOwner, IsSignedIn
 
 
 def _roles_field(**kwargs: Any) -> serializers.ListField:
@@ -109,14 +111,6 @@ class TokenCreateInput(serializers.Serializer[Any]):
         max_value=settings.API_TOKEN_MAX_DAYS,
         help_text=f"Days until it expires (default {settings.API_TOKEN_DEFAULT_DAYS}).",
     )
-
-
-class UserFilterInput(serializers.Serializer[Any]):
-    q = serializers.CharField(
-        required=False, allow_blank=True, max_length=100, help_text="Part of the email address or name."
-    )
-    role = serializers.ChoiceField(choices=Role.choices, required=False, help_text="Only users with this role.")
-    is_active = serializers.BooleanField(required=False, help_text="Only active (true) or deactivated (false).")
 
 
 class UserInviteInput(serializers.Serializer[Any]):
@@ -202,7 +196,7 @@ class TokenViewSet(viewsets.GenericViewSet[ApiToken]):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List users", parameters=[UserFilterInput], responses=UserOutput(many=True)),
+    list=extend_schema(summary="List users", responses=UserOutput(many=True)),
     retrieve=extend_schema(summary="One user", responses=UserOutput),
     create=extend_schema(summary="Invite a user", request=UserInviteInput, responses={201: UserInvitedOutput}),
     change_roles=extend_schema(summary="Change a user's roles", request=UserRolesInput, responses=UserOutput),
@@ -216,6 +210,8 @@ class UserViewSet(viewsets.GenericViewSet[User]):
     required_perm = MANAGE_USERS
     parser_classes = [JSONParser]
     lookup_value_regex = "[0-9]+"
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = UserFilterSet
 
     def get_queryset(self) -> Any:
         return users_for_api(actor=_caller(self.request))
@@ -225,14 +221,7 @@ class UserViewSet(viewsets.GenericViewSet[User]):
         return UserOutput(self.get_queryset().get(pk=user.pk)).data
 
     def list(self, request: Request) -> Response:
-        filters = _valid(UserFilterInput, request.query_params.dict())
-        users = users_for_api(
-            actor=_caller(request),
-            search=filters.get("q", ""),
-            role=filters.get("role"),
-            is_active=filters.get("is_active"),
-        )
-        page = self.paginate_queryset(users)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(UserOutput(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -253,7 +242,7 @@ class UserViewSet(viewsets.GenericViewSet[User]):
     def change_roles(self, request: Request, pk: str) -> Response:
         data = _valid(UserRolesInput, request.data)
         user = services.change_user_roles(
-            actor=_caller(request), user=self.get_object(), roles=list(dict.fromkeys(data["roles"]))
+            actor=_caller(request), user=self.get_object(), roles=list(dict.fromkeys(data["roles"])), request=request
         )
         return Response(self._output(user))
 

@@ -6,16 +6,14 @@ each account has a confirmed authenticator (one subquery, not one query per row)
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from access.models import ApiToken, TOTPDevice, User
 from access.selectors import api_tokens_of, users_visible_to
 
 
-def users_for_api(
-    *, actor: User, search: str = "", role: str | None = None, is_active: bool | None = None
-) -> QuerySet[User]:
-    """Accounts the actor may manage (none unless they hold ``access.manage_users``), filtered.
+def users_for_api(*, actor: User) -> QuerySet[User]:
+    """Accounts the actor may manage (none unless they hold ``access.manage_users``).
 
     Every row carries ``mfa_enrolled`` and its roles prefetched: a page costs the same
     number of queries with 1 row or 50.
@@ -23,12 +21,6 @@ def users_for_api(
     users = users_visible_to(actor=actor).annotate(
         mfa_enrolled=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
     )
-    if search:
-        users = users.filter(Q(email__icontains=search) | Q(full_name__icontains=search))
-    if role:
-        users = users.filter(groups__name=role)
-    if is_active is not None:
-        users = users.filter(is_active=is_active)
     return users
 
 

@@ -14,8 +14,10 @@ class AccessConfig(AppConfig):
 
 
 def _sync_roles(sender: AppConfig, **kwargs: object) -> None:
-    # Runs once per migrate, after the last app's permissions exist.
-    if sender.label != "workbench":
+    # Runs once per migrate, after the last of our apps' permissions exist.
+    from core.discovery import our_app_labels
+
+    if sender.label != our_app_labels()[-1]:
         return
     from django.contrib.auth.models import Group, Permission
 

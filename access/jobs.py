@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from access import services
-from workbench.jobs_registry import job
+from core.jobs_registry import job
 
 
 @job("access.expire_api_tokens", description="Revoke API tokens that are past their expiry date.", cron="7 * * * *")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
-from django_otp.models import Device, ThrottlingMixin
+from django.utils.crypto import salted_hmac
+from django_otp.models import Device, ThrottlingMixin, VerifyNotAllowed
 from django_otp.oath import TOTP
 
 
@@ -51,6 +53,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="May use the break-glass admin.")
     date_joined = models.DateTimeField(default=timezone.now)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # Raised whenever what the user may do, or how they prove who they are, changes (roles,
+    # password, second factor, deactivation). It is part of the session hash, so every
+    # session signed in before the change ends; API tokens carry the value they were made under.
+    auth_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -87,6 +93,22 @@ class User(AbstractBaseUser, PermissionsMixin):
     def mfa_required(self) -> bool:
         return self.is_superuser or self.has_role(*settings.MFA_REQUIRED_ROLES)
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A new password (``set_password``, not a hash upgrade at sign-in) ends the sessions
+        # and API tokens made before it, by whatever path it was set (service, admin, command).
+        if getattr(self, "_password", None) is not None and not self._state.adding:
+            self.auth_epoch += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "auth_epoch"}
+        super().save(*args, **kwargs)
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's session hash (of the password), bound to ``auth_epoch`` as well."""
+        key_salt = "access.models.User.get_session_auth_hash"
+        return salted_hmac(
+            key_salt, f"{self.password}:{self.auth_epoch}", secret=secret, algorithm="sha256"
+        ).hexdigest()
+
 
 class AuthEvent(models.Model):
     """A sign-in, sign-in failure, lockout or MFA event, kept for the audit trail."""
@@ -101,6 +123,9 @@ class AuthEvent(models.Model):
         MFA_FAILED = "mfa_failed", "MFA failed"
         RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
         PASSWORD_CHANGED = "password_changed", "Password changed"
+        PASSWORD_CHANGE_FAILED = "password_change_failed", "Password change failed (wrong current password)"
+        PASSWORD_CHANGE_LOCKED = "password_change_locked", "Password change locked out"
+        SESSIONS_ENDED = "sessions_ended", "Sessions and API tokens ended"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     user = models.ForeignKey(
@@ -136,7 +161,27 @@ def decrypt_secret(token: str) -> bytes:
     return bytes(_fernet().decrypt(token.encode()))
 
 
-class TOTPDevice(ThrottlingMixin, Device):
+MFA_FREE_WRONG_CODES = 2  # wrong codes in a row that cost no wait: a typo never blocks the next honest try
+
+
+class TypoTolerantThrottling(ThrottlingMixin):
+    """Wrong codes are counted; after ``MFA_FREE_WRONG_CODES`` in a row, each try waits 1, 2, 4 ... seconds."""
+
+    class Meta:
+        abstract = True
+
+    def verify_is_allowed(self) -> tuple[bool, dict[str, Any] | None]:
+        failures = self.throttling_failure_count - MFA_FREE_WRONG_CODES
+        last = self.throttling_failure_timestamp
+        if failures > 0 and last is not None:
+            until = last + timedelta(seconds=min(2 ** (failures - 1), 3600))
+            if timezone.now() < until:
+                reason = VerifyNotAllowed.N_FAILED_ATTEMPTS
+                return False, {"reason": reason, "failure_count": failures, "locked_until": until}
+        return Device.verify_is_allowed(self)  # type: ignore[no-any-return]
+
+
+class TOTPDevice(TypoTolerantThrottling, Device):
     """A TOTP authenticator whose seed is encrypted at rest (Fernet)."""
 
     encrypted_key = models.TextField()
@@ -167,22 +212,32 @@ class TOTPDevice(ThrottlingMixin, Device):
         return totp
 
     def verify_token(self, token: Any) -> bool:
+        """Check a code once: a code that passed can never pass again, even in a racing request.
+
+        The time step of the code is claimed with a conditional UPDATE (``last_t`` below it),
+        so of several requests carrying the same code exactly one wins on any database.
+        Callers that also need the throttle read fresh hold the row lock
+        (``access.services.verify_second_factor``).
+        """
         allowed, _ = self.verify_is_allowed()
         if not allowed:
             return False
         try:
             value = int(str(token).strip())
         except ValueError:
-            self.throttle_increment(commit=True)
+            count_failure(self)
             return False
         totp = self.totp()
         if totp.verify(value, self.tolerance, self.last_t + 1):
-            self.last_t = totp.t()
-            self.drift = totp.drift
-            self.throttle_reset(commit=False)
-            self.save()
-            return True
-        self.throttle_increment(commit=True)
+            step = totp.t()
+            won = TOTPDevice.objects.filter(pk=self.pk, last_t__lt=step).update(
+                last_t=step, drift=totp.drift, throttling_failure_count=0, throttling_failure_timestamp=None
+            )
+            if won:
+                self.last_t, self.drift = step, totp.drift
+                self.throttling_failure_count, self.throttling_failure_timestamp = 0, None
+                return True
+        count_failure(self)
         return False
 
     def config_url(self) -> str:
@@ -201,12 +256,24 @@ class TOTPDevice(ThrottlingMixin, Device):
         return f"otpauth://totp/{label}?{params}"
 
 
+def count_failure(device: Any) -> None:
+    """Count one wrong code on ``device`` in the database (``+ 1`` there, never a stale copy + 1)."""
+    now = timezone.now()
+    type(device).objects.filter(pk=device.pk).update(
+        throttling_failure_count=models.F("throttling_failure_count") + 1, throttling_failure_timestamp=now
+    )
+    device.throttling_failure_count = (
+        type(device).objects.filter(pk=device.pk).values_list("throttling_failure_count", flat=True).first() or 0
+    )
+    device.throttling_failure_timestamp = now
+
+
 def hash_code(code: str) -> str:
     normalised = code.replace("-", "").replace(" ", "").lower()
     return hashlib.sha256(f"{settings.SECRET_KEY}:{normalised}".encode()).hexdigest()
 
 
-class RecoveryCodeDevice(ThrottlingMixin, Device):
+class RecoveryCodeDevice(TypoTolerantThrottling, Device):
     """One-time recovery codes, stored only as salted hashes."""
 
     class Meta(Device.Meta):
@@ -226,9 +293,12 @@ class RecoveryCodeDevice(ThrottlingMixin, Device):
             and RecoveryCode.objects.filter(pk=match.pk, used_at__isnull=True).update(used_at=timezone.now()) == 1
         )
         if not claimed:
-            self.throttle_increment(commit=True)
+            count_failure(self)
             return False
-        self.throttle_reset(commit=True)
+        RecoveryCodeDevice.objects.filter(pk=self.pk).update(
+            throttling_failure_count=0, throttling_failure_timestamp=None
+        )
+        self.throttling_failure_count, self.throttling_failure_timestamp = 0, None
         return True
 
 
@@ -256,6 +326,9 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The owner's ``auth_epoch`` when the token was made: a later change of roles, password
+    # or second factor makes it stop working, even if it was not revoked explicitly.
+    auth_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

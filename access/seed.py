@@ -19,7 +19,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 from access.models import Role, TOTPDevice, User
-from workbench.seeding import SeedContext, SignIn, register_demo_seeder, register_scale_seeder
+from core.seeding import SeedContext, SignIn, register_demo_seeder, register_scale_seeder
 
 DEMO_DOMAIN = "demo.rampart.test"
 SCALE_DOMAIN = "scale.rampart.test"

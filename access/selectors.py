@@ -9,26 +9,27 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from access.models import ApiToken, AuthEvent, RecoveryCodeDevice, TOTPDevice, User
-from access.permissions import require_perm
+from core.permissions import require_perm
 
 MANAGE_USERS = "access.manage_users"
+VIEW_USERS = "access.view_user"
 
 
 def users_visible_to(*, actor: User) -> QuerySet[User]:
-    """Every account, for user managers only; roles prefetched for the list."""
-    if not actor.is_active or not actor.has_perm(MANAGE_USERS):
+    """Every account, for those who may read users' access; roles prefetched for the list."""
+    if not actor.is_active or not actor.has_perm(VIEW_USERS):
         return User.objects.none()
     return User.objects.prefetch_related("groups").order_by("email")
 
 
 def user_for_management(*, actor: User, pk: int) -> User:
-    """One account for the user-management page. Raises when the actor may not manage users."""
-    require_perm(actor, MANAGE_USERS)
+    """One account for the user page. Raises when the actor may not read users' access (changes check more)."""
+    require_perm(actor, VIEW_USERS)
     return User.objects.prefetch_related("groups").get(pk=pk)
 
 
 def recent_auth_events(*, actor: User, user: User, limit: int = 10) -> list[AuthEvent]:
-    require_perm(actor, MANAGE_USERS)
+    require_perm(actor, VIEW_USERS)
     return list(AuthEvent.objects.filter(user=user).order_by("-at")[:limit])
 
 
@@ -56,10 +57,6 @@ def confirmed_totp_device(*, user: User) -> TOTPDevice | None:
 def pending_totp_device(*, user: User) -> TOTPDevice | None:
     """The authenticator being enrolled: created, not yet confirmed with a code."""
     return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
-
-
-def recovery_device(*, user: User) -> RecoveryCodeDevice | None:
-    return RecoveryCodeDevice.objects.filter(user=user, confirmed=True).first()
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from access import selectors, services
-from access.errors import DomainError, PermissionDeniedError
+from access.filters import UserFilterSet
 from access.forms import (
     ApiTokenForm,
     EnrolForm,
@@ -40,10 +40,12 @@ from access.forms import (
     UserRolesForm,
 )
 from access.middleware import MFA_ENROLLED_SESSION_KEY
-from access.models import ApiToken, RecoveryCodeDevice, Role, TOTPDevice, User
-from workbench.listing import Filter, ListSpec, build_list
+from access.models import ApiToken, RecoveryCodeDevice, TOTPDevice, User
+from core.errors import DomainError, PermissionDeniedError, ThrottledError
+from core.listing import ListSpec, build_list
 
 MANAGE_USERS = "access.manage_users"
+VIEW_USERS = "access.view_user"  # read users' access: Administrators, IT administrators, Compliance officers
 
 
 def _user(request: HttpRequest) -> User:
@@ -215,6 +217,7 @@ def account(request: HttpRequest) -> HttpResponse:
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(_posted(request))
+    status = 200
     if request.method == "POST" and form.is_valid():
         user = _user(request)
         try:
@@ -226,11 +229,15 @@ def password_change(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             form.add_error(None, str(exc))
+            status = exc.status_code if isinstance(exc, ThrottledError) else 200
         else:
             update_session_auth_hash(request, user)
-            messages.success(request, "Your password is changed. You were signed out everywhere else.")
+            messages.success(
+                request,
+                "Your password is changed. You were signed out everywhere else and your API tokens are revoked.",
+            )
             return redirect("access:account")
-    return render(request, "access/password_change.html", {"form": form})
+    return render(request, "access/password_change.html", {"form": form}, status=status)
 
 
 # --- API tokens ---
@@ -278,34 +285,14 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- User management ---
 
-USER_LIST = ListSpec(
-    search_fields=("email", "full_name"),
-    filters=(
-        Filter("role", "Role", "groups__name", choices=Role.choices),
-        Filter(
-            "state",
-            "State",
-            "is_active",
-            choices=(("active", "Active"), ("deactivated", "Deactivated")),
-            convert=lambda value: value == "active",
-        ),
-    ),
-    sorts={"email": "email", "name": "full_name", "joined": "date_joined"},
-    default_sort="email",
-    page_size=25,
-)
-
-
-def _clean_params(request: HttpRequest) -> dict[str, str]:
-    """Query parameters without NUL characters, which no database accepts in a search."""
-    return {key: (request.GET.get(key) or "").replace("\x00", "") for key in request.GET}
+USER_LIST = ListSpec(UserFilterSet, page_size=25)
 
 
 @login_required
-@permission_required(MANAGE_USERS, raise_exception=True)
+@permission_required(VIEW_USERS, raise_exception=True)
 def user_list(request: HttpRequest) -> HttpResponse:
     users = selectors.users_visible_to(actor=_user(request))
-    listing = build_list(USER_LIST, users, _clean_params(request))
+    listing = build_list(USER_LIST, users, request)
     return render(request, "access/user_list.html", {"listing": listing})
 
 
@@ -336,15 +323,18 @@ def _managed_user(request: HttpRequest, pk: int) -> User:
 
 
 @login_required
-@permission_required(MANAGE_USERS, raise_exception=True)
+@permission_required(VIEW_USERS, raise_exception=True)
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A user's roles, tokens and sign-in events; only user managers change roles (read-only for the others)."""
     actor = _user(request)
+    if request.method == "POST" and not actor.has_perm(MANAGE_USERS):
+        raise PermissionDenied("Only Administrators change roles.")
     subject = _managed_user(request, pk)
     initial = {"roles": subject.role_names}
     form = UserRolesForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.change_user_roles(actor=actor, user=subject, roles=form.cleaned_data["roles"])
+            services.change_user_roles(actor=actor, user=subject, roles=form.cleaned_data["roles"], request=request)
         except DomainError as exc:
             form.add_error("roles", str(exc))
         else:
@@ -354,6 +344,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "subject": subject,
         "form": form,
         "is_self": subject.pk == actor.pk,
+        "can_manage": actor.has_perm(MANAGE_USERS),
         "tokens": selectors.api_tokens_of(user=subject),
         "events": selectors.recent_auth_events(actor=actor, user=subject),
         "mfa_enrolled": selectors.confirmed_totp_device(user=subject) is not None,

@@ -10,24 +10,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from access.api_permissions import HasRequiredPerm
+from audits.display import describe_entries
+from audits.filters import TrailFilterSet
 from audits.models import LogEntry
 from audits.pagination import TrailPageNumberPagination
 from audits.selectors import (
     ACTION_LABELS,
     ACTION_NAMES,
-    VIEW_AUDIT_TRAIL,
-    TrailFilters,
-    audited_content_types,
+    can_view_audit_trail,
     entries_visible_to,
+    may_read_trail,
 )
-from workbench.api import router
+from core.api import router
+from core.api_permissions import IsSignedIn
+
+
+class ChangeOutput(serializers.Serializer[Any]):
+    field = serializers.CharField(help_text="The field's name, as in ``changes``.")
+    label = serializers.CharField(help_text="The field's label, as the pages show it.")  # type: ignore[assignment]
+    before = serializers.CharField(help_text="The value before, as people read it; empty if none.")
+    after = serializers.CharField(help_text="The value after, as people read it; empty if none.")
 
 
 class AuditEntryOutput(serializers.Serializer[Any]):
@@ -36,12 +45,20 @@ class AuditEntryOutput(serializers.Serializer[Any]):
     timestamp = serializers.DateTimeField()
     actor_id = serializers.IntegerField(allow_null=True, help_text="The user who made the change; null for the system.")
     actor_email = serializers.CharField(allow_null=True, help_text="The actor's email when the change was made.")
+    actor_label = serializers.CharField(
+        source="readable_actor",
+        help_text="Who made the change as the pages say it: the person, the email typed at a failed sign-in, "
+        "or the command line or scheduler.",
+    )
     action = serializers.SerializerMethodField()
     object_type = serializers.SerializerMethodField()
     object_id = serializers.CharField(source="object_pk")
     object_repr = serializers.CharField()
     changes = serializers.JSONField(
         allow_null=True, help_text='Field name to ["before", "after"]; many-to-many changes list the objects.'
+    )
+    changes_readable = ChangeOutput(
+        many=True, source="readable_changes", help_text="The same changes with labels, names and choice labels."
     )
     remote_addr = serializers.IPAddressField(allow_null=True)
     correlation_id = serializers.CharField(source="cid", allow_null=True)
@@ -60,46 +77,16 @@ class AuditEntryOutput(serializers.Serializer[Any]):
         return f"{entry.content_type.app_label}.{entry.content_type.model}"
 
 
-class AuditEntryFilterInput(serializers.Serializer[Any]):
-    actor = serializers.CharField(required=False, max_length=254, help_text="Part of the actor's email address.")
-    object_type = serializers.CharField(
-        required=False, max_length=200, help_text="An audited model as app_label.model, e.g. access.user."
-    )
-    object_id = serializers.CharField(required=False, max_length=255)
-    action = serializers.ChoiceField(choices=list(ACTION_NAMES), required=False)
-    date_from = serializers.DateField(required=False, help_text="From this day (local time), inclusive.")
-    date_to = serializers.DateField(required=False, help_text="Up to this day (local time), inclusive.")
+class MayReadTrail(IsSignedIn):
+    """Trail readers, and auditors while an engagement they audit is in progress (its scope only)."""
 
-    def validate_object_type(self, value: str) -> ContentType:
-        app_label, _, model = value.strip().lower().partition(".")
-        content_type = audited_content_types().filter(app_label=app_label, model=model).first()
-        if content_type is None:
-            raise serializers.ValidationError("Not an audited object type; use app_label.model, e.g. access.user.")
-        return content_type
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        start, end = attrs.get("date_from"), attrs.get("date_to")
-        if start and end and end < start:
-            raise serializers.ValidationError({"date_to": "The end date must not be before the start date."})
-        return attrs
-
-    def to_filters(self) -> TrailFilters:
-        data = self.validated_data
-        content_type = data.get("object_type")
-        return TrailFilters(
-            actor=data.get("actor", "").strip(),
-            content_type_id=content_type.pk if content_type is not None else None,
-            object_id=data.get("object_id", "").strip(),
-            action=ACTION_NAMES[data["action"]] if data.get("action") else None,
-            date_from=data.get("date_from"),
-            date_to=data.get("date_to"),
-        )
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return super().has_permission(request, view) and may_read_trail(request.user)
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="List audit-trail entries",
-        parameters=[AuditEntryFilterInput],
         responses=AuditEntryOutput(many=True),
     ),
     retrieve=extend_schema(summary="One audit-trail entry", responses=AuditEntryOutput),
@@ -107,26 +94,32 @@ class AuditEntryFilterInput(serializers.Serializer[Any]):
 class AuditEntryViewSet(viewsets.GenericViewSet[LogEntry]):
     """The audit trail, read-only."""
 
-    permission_classes = [HasRequiredPerm]
-    required_perm = VIEW_AUDIT_TRAIL
+    permission_classes = [MayReadTrail]
     queryset = LogEntry.objects.none()
     pagination_class = TrailPageNumberPagination
     lookup_value_regex = "[0-9]+"
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TrailFilterSet
 
     def get_queryset(self) -> Any:
         return entries_visible_to(self.request.user)
 
     def list(self, request: Request) -> Response:
-        filters = AuditEntryFilterInput(data=request.query_params.dict())
-        filters.is_valid(raise_exception=True)
-        wanted = filters.to_filters()
+        filterset = TrailFilterSet(request.query_params, queryset=self.get_queryset(), request=request)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
         if isinstance(self.paginator, TrailPageNumberPagination):
-            self.paginator.whole_trail = wanted.is_empty
-        page = self.paginate_queryset(entries_visible_to(request.user, wanted))
+            whole = can_view_audit_trail(request.user)  # an auditor's entries are a part of the chain
+            self.paginator.whole_trail = whole and filterset.to_filters().is_empty
+        page = describe_entries(self.paginate_queryset(filterset.qs) or [])
         return self.get_paginated_response(AuditEntryOutput(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(AuditEntryOutput(self.get_object()).data)
+        return Response(AuditEntryOutput(describe_entries([self.get_object()])[0]).data)
 
 
 router.register("audit-entries", AuditEntryViewSet, basename="audit-entry")
+
+
+# Engagements, evidence, evidence requests and packs register their viewsets on import.
+from audits.engagements import api as _engagements_api  # noqa: E402, F401

@@ -18,6 +18,7 @@ table itself (migration 0002).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import json
@@ -60,8 +61,9 @@ def _canonical_numbers(value: Any) -> Any:
     return value
 
 
-def canonical_ip(value: str | None) -> str | None:
-    """One written form per address (``2001:0DB8::0001`` -> ``2001:db8::1``)."""
+@functools.lru_cache(maxsize=4096)
+def canonical_ip(value: Any) -> str | None:
+    """One written form per address (``2001:0DB8::0001`` -> ``2001:db8::1``); few addresses recur, so cached."""
     if not value:
         return None
     try:
@@ -74,6 +76,87 @@ def canonical_timestamp(value: datetime) -> str:
     if timezone.is_naive(value):
         value = timezone.make_aware(value, UTC)
     return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def canonical_json_text(text: str | None) -> Any:
+    """``canonical_json`` of the value a JSON column holds, parsed from the column's text.
+
+    The verifier reads JSON columns as text and parses them here in one pass: what
+    the database stores is JSON already, so the round-trip of ``canonical_json`` is a
+    no-op and only integral floats need turning into integers.
+    """
+    if text is None:
+        return None
+    try:  # what the column holds starts and ends with the value; ``decode`` also strips spaces
+        value, end = _CANONICAL_DECODER.raw_decode(text)
+    except ValueError:
+        return _CANONICAL_DECODER.decode(text)
+    return value if end == len(text) else _CANONICAL_DECODER.decode(text)
+
+
+def _canonical_float(text: str) -> float | int:
+    value = float(text)
+    return int(Decimal(repr(value))) if value.is_integer() else value
+
+
+_CANONICAL_DECODER = json.JSONDecoder(parse_float=_canonical_float)
+# ``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=True)``, made once; values
+# read from a database cannot be circular, so that check is left out (same output).
+_PAYLOAD_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True, check_circular=False)
+
+
+def entry_payload(
+    *,
+    sequence: int,
+    prev_hash: str,
+    content_type_key: str,
+    object_pk: Any,
+    object_id: int | None,
+    object_repr: str,
+    serialized_data: Any,
+    action: int,
+    changes_text: str,
+    changes: Any,
+    actor_id: int | None,
+    actor_email: str | None,
+    cid: str | None,
+    remote_addr: Any,
+    remote_port: int | None,
+    timestamp: datetime,
+    additional_data: Any,
+) -> bytes:
+    """The one definition of what an entry's hash covers, from the entry's raw values.
+
+    JSON values (``serialized_data``, ``changes``, ``additional_data``) must already be
+    in canonical form (``canonical_json`` or ``canonical_json_text``); everything else
+    is canonicalised here. ``LogEntry.canonical_payload`` and the streaming verifier
+    (``audits.chain``), which never builds model instances, both call this.
+    """
+    data: dict[str, Any] = {
+        "v": HASH_VERSION,
+        "sequence": sequence,
+        "prev_hash": prev_hash,
+        "content_type": content_type_key,
+        "object_pk": None if object_pk is None else str(object_pk),
+        "object_id": None if object_id is None else int(object_id),
+        "object_repr": object_repr,
+        "serialized_data": serialized_data,
+        "action": int(action),
+        "changes_text": changes_text,
+        "changes": changes,
+        "actor": actor_id,
+        "actor_email": actor_email,
+        "cid": cid,
+        "remote_addr": canonical_ip(remote_addr),
+        "remote_port": remote_port,
+        "timestamp": canonical_timestamp(timestamp),
+        "additional_data": additional_data,
+    }
+    return _PAYLOAD_ENCODER.encode(data).encode()
+
+
+def hash_payload(payload: bytes) -> str:
+    return hashlib.sha256(payload).hexdigest()
 
 
 class LogEntryQuerySet(models.QuerySet):
@@ -132,30 +215,28 @@ class LogEntry(AbstractLogEntry):
 
     def canonical_payload(self) -> bytes:
         """The bytes the entry hash covers: every field that says what happened."""
-        data: dict[str, Any] = {
-            "v": HASH_VERSION,
-            "sequence": self.sequence,
-            "prev_hash": self.prev_hash,
-            "content_type": self.content_type_key(),
-            "object_pk": None if self.object_pk is None else str(self.object_pk),
-            "object_id": None if self.object_id is None else int(self.object_id),
-            "object_repr": self.object_repr,
-            "serialized_data": canonical_json(self.serialized_data),
-            "action": int(self.action),
-            "changes_text": self.changes_text,
-            "changes": canonical_json(self.changes),
-            "actor": self.actor_id,
-            "actor_email": self.actor_email,
-            "cid": self.cid,
-            "remote_addr": canonical_ip(self.remote_addr),
-            "remote_port": self.remote_port,
-            "timestamp": canonical_timestamp(self.timestamp),
-            "additional_data": canonical_json(self.additional_data),
-        }
-        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+        return entry_payload(
+            sequence=self.sequence,
+            prev_hash=self.prev_hash,
+            content_type_key=self.content_type_key(),
+            object_pk=self.object_pk,
+            object_id=self.object_id,
+            object_repr=self.object_repr,
+            serialized_data=canonical_json(self.serialized_data),
+            action=self.action,
+            changes_text=self.changes_text,
+            changes=canonical_json(self.changes),
+            actor_id=self.actor_id,
+            actor_email=self.actor_email,
+            cid=self.cid,
+            remote_addr=self.remote_addr,
+            remote_port=self.remote_port,
+            timestamp=self.timestamp,
+            additional_data=canonical_json(self.additional_data),
+        )
 
     def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical_payload()).hexdigest()
+        return hash_payload(self.canonical_payload())
 
     @property
     def hash_matches(self) -> bool:
@@ -272,3 +353,23 @@ class ChainHead(models.Model):
     def advance(self, *, sequence: int, last_hash: str) -> None:
         self.sequence, self.last_hash = sequence, last_hash
         self.save(update_fields=["sequence", "last_hash"])
+
+
+# Evidence, engagements, evidence requests and pack builds live beside the trail (same app).
+from audits.engagement_models import (  # noqa: E402
+    Engagement,
+    Evidence,
+    EvidenceRequest,
+    EvidenceRequestComment,
+    PackBuild,
+)
+
+__all__ = [
+    "ChainHead",
+    "Engagement",
+    "Evidence",
+    "EvidenceRequest",
+    "EvidenceRequestComment",
+    "LogEntry",
+    "PackBuild",
+]

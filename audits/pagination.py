@@ -22,7 +22,7 @@ from django.core.paginator import Page
 from django.db.models import QuerySet
 
 from audits.models import ChainHead
-from workbench.pagination import DeferredPageNumberPagination, DeferredPaginator
+from core.pagination import DeferredPageNumberPagination, DeferredPaginator
 
 
 class ChainPaginator(DeferredPaginator):

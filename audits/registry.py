@@ -9,7 +9,8 @@ from __future__ import annotations
 from auditlog.registry import auditlog
 from django.apps import apps
 
-OUR_APPS = ("access", "governance", "policies", "backups", "audits", "workbench")
+from core.discovery import our_app_labels
+
 NOT_AUDITED = {"audits.logentry", "audits.chainhead", "workbench.joblease"}
 EXCLUDED_FIELDS: dict[str, list[str]] = {
     "access.user": ["password", "last_login"],
@@ -20,10 +21,11 @@ EXCLUDED_FIELDS: dict[str, list[str]] = {
 
 
 def register_audited_models() -> None:
+    our_apps = set(our_app_labels())
     for model in apps.get_models():
         label = model._meta.label_lower
         app_label = model._meta.app_label
-        ours = app_label in OUR_APPS
+        ours = app_label in our_apps
         wanted = ours or label in {"auth.group", "guardian.userobjectpermission", "guardian.groupobjectpermission"}
         # Direct foreign-key object-permission tables (guardian) live in our apps too.
         if not wanted or label in NOT_AUDITED or auditlog.contains(model):

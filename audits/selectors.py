@@ -14,7 +14,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from audits.models import LogEntry
+from audits.models import ChainHead, LogEntry
+from audits.scope import active_engagements_of, trail_entries_granted_to
+from jobs.models import JobRun
 
 VIEW_AUDIT_TRAIL = "access.view_audit_trail"
 
@@ -72,13 +74,28 @@ def _actor_filter(value: str) -> Q:
     return Q(actor_email__icontains=value)
 
 
+def may_read_trail(user: Any) -> bool:
+    """May ``user`` open the trail at all: all of it, or (an auditor) the entries of an engagement's scope."""
+    if can_view_audit_trail(user):
+        return True
+    return bool(user is not None and user.is_authenticated and user.is_active and active_engagements_of(user).exists())
+
+
 def entries_visible_to(user: Any, filters: TrailFilters | None = None) -> QuerySet[LogEntry]:
-    """Entries ``user`` may read (all of them, with ``access.view_audit_trail``), newest first."""
-    if not can_view_audit_trail(user):
+    """Entries ``user`` may read, newest first.
+
+    All of them with ``access.view_audit_trail``; an auditor, while an engagement they audit is
+    in progress, the entries of the objects in its scope (and nothing once it has ended).
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
         return LogEntry.objects.none()
-    entries = LogEntry.objects.select_related("actor", "content_type").order_by("-sequence")
-    if filters is None:
-        return entries
+    entries = LogEntry.objects.all() if can_view_audit_trail(user) else trail_entries_granted_to(user)
+    entries = entries.select_related("actor", "content_type").order_by("-sequence")
+    return entries if filters is None else filter_entries(entries, filters)
+
+
+def filter_entries(entries: QuerySet[LogEntry], filters: TrailFilters) -> QuerySet[LogEntry]:
+    """``entries`` narrowed to ``filters``, each condition on an indexed column where one exists."""
     if filters.actor:
         entries = entries.filter(_actor_filter(filters.actor))
     if filters.content_type_id is not None:
@@ -92,3 +109,30 @@ def entries_visible_to(user: Any, filters: TrailFilters | None = None) -> QueryS
     if filters.date_to is not None:
         entries = entries.filter(timestamp__lt=_start_of_day(filters.date_to + timedelta(days=1)))
     return entries
+
+
+# --- Chain status, for the administrator's home page ---
+
+VERIFY_JOB_IDS = ("audits.verify_audit_trail", "audits.verify_audit_trail_full")
+
+
+@dataclass(frozen=True)
+class ChainStatus:
+    """How long the trail is and what its latest verification run said (two queries, no hashing)."""
+
+    entries: int
+    last_check: JobRun | None  # the latest finished verification run
+
+    @property
+    def verified(self) -> bool:
+        return self.last_check is not None and self.last_check.status == JobRun.Status.SUCCEEDED
+
+
+def chain_status(user: Any) -> ChainStatus | None:
+    """The chain's length and its latest verification, for readers of the trail; None for others."""
+    if not can_view_audit_trail(user):
+        return None
+    finished = JobRun.objects.filter(job_id__in=VERIFY_JOB_IDS).exclude(
+        status__in=[JobRun.Status.QUEUED, JobRun.Status.RUNNING]
+    )
+    return ChainStatus(ChainHead.current().sequence, finished.order_by("-queued_at", "-pk").first())

@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workbench.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
 
@@ -38,10 +38,10 @@ from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 
-from access.actor import acting  # noqa: E402
 from access.models import TOTPDevice, User  # noqa: E402
 from access.services import create_api_token  # noqa: E402
 from audits.models import LogEntry  # noqa: E402
+from core.actor import acting  # noqa: E402
 from governance.models import (  # noqa: E402
     Asset,
     ComplianceException,
@@ -52,7 +52,7 @@ from governance.models import (  # noqa: E402
     Requirement,
     Risk,
 )
-from workbench.models import JobRun  # noqa: E402
+from jobs.models import JobRun  # noqa: E402
 
 ADMIN_EMAIL = "admin_alice@demo.rampart.test"
 
@@ -81,7 +81,7 @@ def main() -> None:
         _, raw_token = create_api_token(user=admin, name="benchmark", days=1)
     session = SessionStore()
     session[SESSION_KEY] = str(admin.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "access.backends.ExpiringGrantsModelBackend"
     session[HASH_SESSION_KEY] = admin.get_session_auth_hash()
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.create()

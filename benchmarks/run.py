@@ -4,7 +4,7 @@ For each database (a fresh SQLite file in a temporary folder, and PostgreSQL's
 ``rampart_bench`` database, dropped and created again) this:
 
 1. migrates, runs ``seed_demo`` and ``seed_scale --factor N`` (timed);
-2. collects static files and starts ``gunicorn workbench.wsgi -w 2`` on a free
+2. collects static files and starts ``gunicorn config.wsgi -w 2`` on a free
    port of 127.0.0.1 with production settings (``RAMPART_DEBUG=0``);
 3. signs in as the seeded Administrator (see ``prepare.py``: a session that has
    passed MFA for pages, an API token for the API);
@@ -86,7 +86,7 @@ def base_env(var_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAMPART_") and k != "DATABASE_URL"}
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": "workbench.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "RAMPART_VAR_DIR": str(var_dir),
             "RAMPART_DEBUG": "0",
             "RAMPART_ALLOWED_HOSTS": "127.0.0.1",
@@ -132,7 +132,7 @@ def free_port() -> int:
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], workers: int, log_file: Path) -> Iterator[str]:
     port = free_port()
-    cmd = [GUNICORN, "workbench.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60"]
+    cmd = [GUNICORN, "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60"]
     with log_file.open("w") as log_handle:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log_handle, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"

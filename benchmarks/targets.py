@@ -11,7 +11,8 @@ skipped with a note. ``group`` names the list a target belongs to, for
 Deep pages are chosen to exist at ``--factor 10`` (50 rows a page): 10,000+
 requirements (page 150), 3,000 controls (page 50), 20,000 control tests (page
 300), 2,000 risks (page 35), 1,000 assets (page 18), 200,000 audit-trail entries
-(page 3,000). The pages clamp a page past the end to the last one; the API
+(page 3,000), 100,000 pieces of evidence (page 1,500), 5,000 evidence requests (page 50).
+The pages clamp a page past the end to the last one; the API
 answers 404, which the harness reports as "too little data".
 """
 
@@ -101,6 +102,15 @@ TARGETS: list[Target] = [
     api("audit", "audit entries, first page", "/api/v1/audit-entries/"),
     api("audit", "audit entries, page 3000", "/api/v1/audit-entries/?page=3000"),
     api("audit", "audit entries, filtered by actor", "/api/v1/audit-entries/?actor={actor_email}"),
+    # Evidence and evidence requests (100,000 evidence items and 5,000 requests at factor 10)
+    page("evidence", "evidence, first page", "/evidence/"),
+    page("evidence", "evidence, page 1500", "/evidence/?page=1500"),
+    page("evidence", "evidence, expired", "/evidence/?expired=yes"),
+    page("evidence", "evidence, search", "/evidence/?q=0012345"),
+    api("evidence", "evidence, first page", "/api/v1/evidence/"),
+    page("requests", "evidence requests, first page", "/audits/requests/"),
+    page("requests", "evidence requests, overdue", "/audits/requests/?overdue=yes"),
+    page("requests", "evidence requests, page 50", "/audits/requests/?page=50"),
     # Access and jobs
     page("jobs", "job runs page", "/jobs/runs/"),
     page("users", "users list page", "/users/"),

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from access.errors import DomainError
+from core.errors import DomainError
+from core.jobs_registry import job, task
 from governance.importers import FrameworkImportError
 from governance.services import controls as control_services
 from governance.services import framework_imports
 from governance.services import frameworks as framework_services
-from workbench.jobs_registry import job, task
-from workbench.models import JobRun
-from workbench.tasks import TaskError, TaskOutcome, report_progress
+from jobs.models import JobRun
+from jobs.tasks import TaskError, TaskOutcome, report_progress
 
 
 @job(
@@ -30,7 +30,7 @@ def schedule_control_tests(run: Any) -> str:
     cron="5 0 * * *",
 )
 def expire_exceptions(run: Any) -> str:
-    from access.actor import acting
+    from core.actor import acting
     from governance.services.exceptions import expire_exceptions as expire
 
     with acting(None, via="job:governance.expire_exceptions"):
@@ -80,6 +80,7 @@ def _import(run: JobRun, data: bytes | None) -> TaskOutcome:
             fmt=str(run.params.get("format") or "") or None,
             allow_older=run.params.get("allow_older") is True,
             progress=progress,
+            isolated=True,  # an uploaded file is parsed in a limited child process (jobs.isolation)
         )
     except FrameworkImportError as exc:
         raise TaskError(str(exc), result={"issues": [issue.as_dict() for issue in exc.issues]}) from exc

@@ -175,6 +175,8 @@ class Control(TimeStamped):
     class Meta:
         ordering = ["ref"]
         indexes = [models.Index(fields=["owner", "status"])]
+        # A role with this may own controls: object permissions on controls count only with it.
+        permissions = [("own_control", "Can own controls (hold object permissions on them)")]
 
     def __str__(self) -> str:
         return f"{self.ref} {self.title}"
@@ -359,6 +361,8 @@ class Risk(TimeStamped):
             models.Index(fields=["inherent_likelihood", "inherent_impact"]),
             models.Index(fields=["residual_likelihood", "residual_impact"]),
         ]
+        # A role with this may own risks: object permissions on risks count only with it.
+        permissions = [("own_risk", "Can own risks (hold object permissions on them)")]
 
     def __str__(self) -> str:
         return f"{self.ref} {self.title}"

@@ -24,8 +24,8 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 
-from access.actor import acting
 from access.models import Role, User
+from core.actor import acting
 from governance.models import (
     FREQUENCY_DAYS,
     Control,

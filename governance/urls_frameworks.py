@@ -3,13 +3,15 @@
 from django.urls import URLPattern, path
 
 from governance.views import frameworks as views
-from governance.views import owners
+from governance.views import library, owners
 
 urlpatterns: list[URLPattern] = [
     path("frameworks/", views.framework_list, name="framework_list"),
     path("frameworks/export.csv", views.framework_export, name="framework_export"),
     path("frameworks/bulk-owner/", owners.framework_bulk_owner, name="framework_bulk_owner"),
     path("frameworks/import/", views.framework_import, name="framework_import"),
+    path("frameworks/format/", library.framework_format, name="framework_format"),
+    path("frameworks/library/", library.framework_load_library, name="framework_load_library"),
     path("frameworks/<int:pk>/", views.framework_detail, name="framework_detail"),
     path("requirements/", views.requirement_list, name="requirement_list"),
     path("requirements/export.csv", views.requirement_export, name="requirement_export"),

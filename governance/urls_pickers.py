@@ -8,4 +8,6 @@ urlpatterns: list[URLPattern] = [
     path("pickers/people/", views.people_search, name="people_search"),
     path("pickers/assets/", views.asset_search, name="asset_search"),
     path("pickers/controls/", views.control_search, name="control_search"),
+    path("pickers/requirements/", views.requirement_search, name="requirement_search"),
+    path("pickers/control-tests/", views.control_test_search, name="control_test_search"),
 ]

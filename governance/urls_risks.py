@@ -8,7 +8,7 @@ urlpatterns: list[URLPattern] = [
     # Risks
     path("risks/", risks.risk_list, name="risk_list"),
     path("risks/export.csv", risks.risk_export, name="risk_export"),
-    path("risks/bulk-owner/", risks.risk_bulk_owner, name="risk_bulk_owner"),
+    path("risks/bulk-owner/", owners.risk_bulk_owner, name="risk_bulk_owner"),
     path("risks/new/", risks.risk_create, name="risk_create"),
     path("risks/heat-map/", risks.risk_heatmap, name="risk_heatmap"),
     path("risks/matrix/", risks.risk_matrix, name="risk_matrix"),
@@ -20,7 +20,7 @@ urlpatterns: list[URLPattern] = [
     # Assets
     path("assets/", assets.asset_list, name="asset_list"),
     path("assets/export.csv", assets.asset_export, name="asset_export"),
-    path("assets/bulk-owner/", assets.asset_bulk_owner, name="asset_bulk_owner"),
+    path("assets/bulk-owner/", owners.asset_bulk_owner, name="asset_bulk_owner"),
     path("assets/new/", assets.asset_create, name="asset_create"),
     path("assets/<int:pk>/", assets.asset_detail, name="asset_detail"),
     path("assets/<int:pk>/edit/", assets.asset_edit, name="asset_edit"),

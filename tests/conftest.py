@@ -111,3 +111,23 @@ def employee_emil(personas: Personas) -> User:
 def _task_files_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Uploads that tests queue (imports) are kept in a temporary folder, never under var/."""
     settings.TASK_FILES_DIR = str(tmp_path_factory.getbasetemp() / "task-files")
+
+
+@pytest.fixture(autouse=True)
+def _signing_keys_and_checkpoints_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test has its own signing key and audit checkpoint file, never those under var/."""
+    folder = tmp_path_factory.mktemp("signing")
+    settings.RAMPART_KEY_DIR = str(folder / "keys")
+    settings.RAMPART_CHECKPOINT_FILE = str(folder / "audit" / "checkpoints.jsonl")
+
+
+@pytest.fixture(autouse=True)
+def _evidence_and_packs_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Evidence files and evidence packs that tests write go to a temporary folder, never under var/."""
+    folder = tmp_path_factory.mktemp("evidence")
+    evidence = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(folder / "files")},
+    }
+    settings.STORAGES = {**settings.STORAGES, "evidence": evidence}
+    settings.RAMPART_PACK_DIR = str(folder / "packs")

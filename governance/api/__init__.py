@@ -1,3 +1,3 @@
-"""Governance API: each area registers its viewsets on the shared router when imported."""
+"""Governance API: one module per area; each registers its viewsets on the shared router when imported."""
 
-from governance.api import controls, frameworks, risks  # noqa: F401
+from governance.api import assets, controls, exceptions, findings, frameworks, risks  # noqa: F401

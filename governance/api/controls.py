@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -29,33 +29,17 @@ from rest_framework.response import Response
 
 from access.api_input import caller as _caller
 from access.api_input import validated as _valid
-from access.api_permissions import IsSignedIn, ModelPerms
 from access.models import User
-from access.permissions import require_perm
-from governance.api.owners import BulkAssigneeMixin, BulkOwnerInput, ChangedOutput, rows_you_can_see
+from core.api import router
+from core.api_permissions import IsSignedIn
+from governance.api.owners import BulkAssigneeMixin, BulkOwnerInput, BulkOwnerMixin, ChangedOutput
+from governance.api.scoped import ScopedModelPerms
+from governance.filters import ControlFilterSet, ControlTestFilterSet
 from governance.models import Control, ControlTest, Framework, Frequency, Outcome, Requirement
 from governance.scoping import scoped
 from governance.selectors import controls as selectors
 from governance.services import controls as services
-from governance.views.controls import CONTROL_LIST, TEST_LIST, soa_status
-from workbench.api import router
-from workbench.listing import ListSpec, filter_queryset
-
-
-def _list_parameters(spec: ListSpec) -> list[OpenApiParameter]:
-    """The search, filter and sort parameters of a list page, for the OpenAPI schema."""
-    params = [OpenApiParameter("q", OpenApiTypes.STR, description="Search text.")]
-    for flt in spec.filters:
-        choices = [value for value, _ in flt.options()] if not callable(flt.choices) else None
-        params.append(OpenApiParameter(flt.param, OpenApiTypes.STR, description=flt.label, enum=choices or None))
-    sorts = sorted(spec.sorts)
-    params.append(
-        OpenApiParameter(
-            "sort", OpenApiTypes.STR, description=f"One of {', '.join(sorts)}; prefix with '-' to reverse."
-        )
-    )
-    return params
-
+from governance.services import owners
 
 # --- Serializers: output ---
 
@@ -135,7 +119,7 @@ class SoaRowOutput(serializers.Serializer[Any]):
     controls = SoaControlOutput(source="mapped_controls", many=True)
 
     def get_status(self, obj: Requirement) -> str:
-        return soa_status(obj)
+        return selectors.soa_status(obj)
 
 
 class SoaOutput(serializers.Serializer[Any]):
@@ -221,7 +205,7 @@ class HoldsAll(IsSignedIn):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List controls", parameters=_list_parameters(CONTROL_LIST)),
+    list=extend_schema(summary="List controls"),
     retrieve=extend_schema(summary="One control", responses=ControlDetailOutput),
     create=extend_schema(summary="Create a control", request=ControlCreateInput, responses={201: ControlDetailOutput}),
     partial_update=extend_schema(summary="Change a control", request=ControlUpdateInput, responses=ControlDetailOutput),
@@ -235,12 +219,15 @@ class HoldsAll(IsSignedIn):
     ),
     bulk_owner=extend_schema(summary="Give many controls one owner", request=BulkOwnerInput, responses=ChangedOutput),
 )
-class ControlViewSet(viewsets.GenericViewSet[Control]):
+class ControlViewSet(BulkOwnerMixin, viewsets.GenericViewSet[Control]):
     """Controls; owners reach only their own."""
 
-    permission_classes = [MayBrowseControls, ModelPerms]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ControlFilterSet
+    permission_classes = [MayBrowseControls, ScopedModelPerms]
     object_scoped = True
     perm_action_map = {"map_requirements": "change", "assign_owner": "change", "bulk_owner": "change"}
+    owned_kind = owners.CONTROLS
     parser_classes = [JSONParser]
     lookup_value_regex = "[0-9]+"
     serializer_class = ControlOutput
@@ -255,7 +242,7 @@ class ControlViewSet(viewsets.GenericViewSet[Control]):
         return ControlDetailOutput(fresh).data
 
     def list(self, request: Request) -> Response:
-        controls, _, _, _ = filter_queryset(CONTROL_LIST, self.get_queryset(), request.query_params)
+        controls = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(controls)
         return self.get_paginated_response(ControlOutput(page, many=True).data)
 
@@ -293,19 +280,9 @@ class ControlViewSet(viewsets.GenericViewSet[Control]):
         control = services.assign_control_owner(actor=_caller(request), control=self.get_object(), owner=data["owner"])
         return Response(self._detail(control))
 
-    @action(detail=False, methods=["post"], url_path="bulk-owner", url_name="bulk-owner")
-    def bulk_owner(self, request: Request) -> Response:
-        """Owners gain the controls' object permissions, as with one control at a time."""
-        user = _caller(request)
-        require_perm(user, "governance.change_control")
-        data = _valid(BulkOwnerInput, request.data)
-        controls = rows_you_can_see(self.get_queryset(), data["ids"], "controls")
-        changed = services.bulk_assign_control_owner(actor=user, controls=controls, owner=data["owner"])
-        return Response({"changed": changed})
-
 
 @extend_schema_view(
-    list=extend_schema(summary="List control tests", parameters=_list_parameters(TEST_LIST)),
+    list=extend_schema(summary="List control tests"),
     retrieve=extend_schema(summary="One control test", responses=ControlTestOutput),
     create=extend_schema(
         summary="Record a performed test", request=ControlTestInput, responses={201: ControlTestOutput}
@@ -314,6 +291,8 @@ class ControlViewSet(viewsets.GenericViewSet[Control]):
 class ControlTestViewSet(BulkAssigneeMixin, viewsets.GenericViewSet[ControlTest]):
     """Tests of the controls the caller may see."""
 
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ControlTestFilterSet
     permission_classes: list[type[BasePermission]] = [MayBrowseControls]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     lookup_value_regex = "[0-9]+"
@@ -325,7 +304,7 @@ class ControlTestViewSet(BulkAssigneeMixin, viewsets.GenericViewSet[ControlTest]
         return selectors.control_tests_visible_to(_caller(self.request))
 
     def list(self, request: Request) -> Response:
-        tests, _, _, _ = filter_queryset(TEST_LIST, self.get_queryset(), request.query_params)
+        tests = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(tests)
         return self.get_paginated_response(ControlTestOutput(page, many=True).data)
 

@@ -1,4 +1,4 @@
-"""Governance API for frameworks: viewsets registered on workbench.api.router.
+"""Governance API for frameworks: viewsets registered on core.api.router.
 
 - ``/api/v1/frameworks/``: list (the Frameworks page's search, filters and order: ``q``,
   ``source``, ``owner``, ``sort``; a bad value is a 400 naming the parameter) and retrieve;
@@ -8,7 +8,8 @@
   job run (follow ``url`` until it is finished: its ``result`` holds the import
   report, or every problem of the file with location, field and message). A request
   without a usable file (missing, empty, too large, unknown format) is a 400 at once.
-- ``/api/v1/requirements/``: list (filters ``framework``, ``applicable``, ``removed``, ``q``),
+- ``/api/v1/requirements/``: list (the Requirements page's filters: ``framework`` (a key),
+  ``applicable``, ``removed``, ``controls``, ``kind``, ``owner``, ``q``, ``sort``),
   retrieve, and ``PATCH`` of the applicability decision through the same service as the pages.
 """
 
@@ -17,27 +18,28 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from access.api_permissions import ModelPerms
-from access.errors import DomainError
+from access.api_input import caller
+from core.api import router
+from core.errors import DomainError
 from governance.api.owners import BulkOwnerMixin
+from governance.api.scoped import ScopedModelPerms
+from governance.filters import FrameworkFilterSet, RequirementFilterSet
 from governance.importers import FORMATS
 from governance.models import Framework, Requirement
 from governance.selectors import frameworks as selectors
+from governance.selectors.pickers import person_shown_to
 from governance.services import framework_imports, owners
 from governance.services import frameworks as services
-from governance.views.frameworks import FRAMEWORK_LIST
-from workbench.api import router
-from workbench.api_jobs import JobRunOutput
-from workbench.listing import filter_queryset
+from jobs.api import JobRunOutput
 
 # --- Serializers ---
 
@@ -46,7 +48,9 @@ class FrameworkOutput(serializers.ModelSerializer[Framework]):
     requirement_count = serializers.IntegerField(read_only=True, help_text="Current requirements (not sections).")
     applicable_count = serializers.IntegerField(read_only=True)
     removed_count = serializers.IntegerField(read_only=True, help_text="Requirements removed by later versions.")
-    imported_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    imported_by = serializers.SerializerMethodField(
+        help_text="Email of who imported it; to callers who may not see users, only their own (else masked)."
+    )
 
     class Meta:
         model = Framework
@@ -66,6 +70,14 @@ class FrameworkOutput(serializers.ModelSerializer[Framework]):
             "removed_count",
         ]
         read_only_fields = fields
+
+    def get_imported_by(self, obj: Framework) -> str | None:
+        if obj.imported_by is None:
+            return None
+        viewer = getattr(self.context.get("request"), "user", None)
+        if viewer is None:
+            return None  # no caller known: name nobody
+        return person_shown_to(viewer)(obj.imported_by)
 
 
 class RequirementOutput(serializers.ModelSerializer[Requirement]):
@@ -133,33 +145,6 @@ class ImportErrorOutput(serializers.Serializer[Any]):
     errors = ImportIssueOutput(many=True)  # type: ignore[assignment]
 
 
-FRAMEWORK_ORDERINGS = [name for key in FRAMEWORK_LIST.sorts for name in (key, f"-{key}")]
-
-
-class FrameworkFilters(serializers.Serializer[Any]):
-    """The Frameworks page's search, filters and sorting; validated, so a bad value is a 400 naming it."""
-
-    q = serializers.CharField(
-        required=False, allow_blank=True, max_length=200, help_text="Search in name, key, publisher and description."
-    )
-    source = serializers.ChoiceField(  # type: ignore[assignment]
-        choices=Framework.Source.choices, required=False, help_text="Only frameworks imported from this source."
-    )
-    owner = serializers.IntegerField(required=False, min_value=1, help_text="Only frameworks this user (id) owns.")
-    sort = serializers.ChoiceField(
-        choices=FRAMEWORK_ORDERINGS,
-        required=False,
-        help_text="Sort by this field (default name); prefix '-' to reverse. The same name as on the page.",
-    )
-
-
-class RequirementFilters(serializers.Serializer[Any]):
-    framework = serializers.CharField(required=False, help_text="A framework key.")
-    applicable = serializers.BooleanField(required=False, allow_null=True, default=None)
-    removed = serializers.BooleanField(required=False, allow_null=True, default=None)
-    q = serializers.CharField(required=False, allow_blank=True, max_length=200)
-
-
 # --- Views ---
 
 
@@ -167,29 +152,20 @@ class RequirementFilters(serializers.Serializer[Any]):
     list=extend_schema(
         summary="Frameworks you may see",
         description="Filtered and sorted like the Frameworks page. A bad filter value is a 400 naming the parameter.",
-        parameters=[FrameworkFilters],
     ),
     retrieve=extend_schema(summary="One framework"),
     bulk_owner=extend_schema(summary="Give many frameworks one owner"),
 )
 class FrameworkViewSet(BulkOwnerMixin, viewsets.ReadOnlyModelViewSet[Framework]):
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = FrameworkFilterSet
     serializer_class = FrameworkOutput
-    permission_classes = [ModelPerms]
+    permission_classes = [ScopedModelPerms]
     perm_action_map = {"import_file": "add", "bulk_owner": "change"}
     owned_kind = owners.FRAMEWORKS
 
     def get_queryset(self) -> QuerySet[Framework]:
-        queryset = selectors.frameworks_visible_to(user=self.request.user).order_by("name", "pk")
-        if self.action != "list":
-            return queryset
-        filters = FrameworkFilters(data=self.request.query_params)
-        if not filters.is_valid():
-            raise ApiValidationError(filters.errors)
-        data = filters.validated_data
-        params = {name: str(data[name]) for name in ("q", "source", "owner") if data.get(name) not in (None, "")}
-        params["sort"] = data.get("sort") or FRAMEWORK_LIST.default_sort
-        queryset, _, _, _ = filter_queryset(FRAMEWORK_LIST, queryset, params)
-        return queryset
+        return selectors.frameworks_visible_to(user=caller(self.request)).order_by("name", "pk")
 
     @extend_schema(
         summary="Queue the import of a framework file",
@@ -239,12 +215,6 @@ class FrameworkViewSet(BulkOwnerMixin, viewsets.ReadOnlyModelViewSet[Framework])
 @extend_schema_view(
     list=extend_schema(
         summary="Requirements you may see",
-        parameters=[
-            OpenApiParameter("framework", str, description="Only this framework (its key)."),
-            OpenApiParameter("applicable", bool, description="Only applicable (true) or not applicable (false)."),
-            OpenApiParameter("removed", bool, description="Only removed (true) or current (false) requirements."),
-            OpenApiParameter("q", str, description="Search in identifier, title and text."),
-        ],
     ),
     retrieve=extend_schema(summary="One requirement"),
     bulk_owner=extend_schema(summary="Give many requirements one owner"),
@@ -261,32 +231,17 @@ class RequirementViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet[Requirement],
 ):
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = RequirementFilterSet
     serializer_class = RequirementOutput
-    permission_classes = [ModelPerms]
+    permission_classes = [ScopedModelPerms]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
     http_method_names = ["get", "post", "patch", "head", "options"]
     perm_action_map = {"bulk_owner": "change"}
     owned_kind = owners.REQUIREMENTS
 
     def get_queryset(self) -> QuerySet[Requirement]:
-        queryset = selectors.requirements_visible_to(user=self.request.user).order_by("framework__name", "order", "pk")
-        if self.action != "list":
-            return queryset
-        filters = RequirementFilters(data=self.request.query_params)
-        if not filters.is_valid():
-            raise ApiValidationError(filters.errors)
-        data = filters.validated_data
-        if data.get("framework"):
-            queryset = queryset.filter(framework__key=data["framework"])
-        if data.get("applicable") is not None:
-            queryset = queryset.filter(applicable=data["applicable"])
-        if data.get("removed") is not None:
-            queryset = queryset.filter(removed_at__isnull=not data["removed"])
-        if query := (data.get("q") or "").strip():
-            queryset = queryset.filter(
-                Q(ref_id__icontains=query) | Q(title__icontains=query) | Q(text__icontains=query)
-            )
-        return queryset
+        return selectors.requirements_visible_to(user=caller(self.request)).order_by("framework__name", "order", "pk")
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         requirement = self.get_object()

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from access.api_input import caller, validated
 from access.models import User
-from access.permissions import require_perm
+from core.permissions import require_perm
 from governance.services import owners
 
 MAX_IDS = 1000
@@ -87,3 +87,8 @@ class BulkAssigneeMixin:
     @action(detail=False, methods=["post"], url_path="bulk-assign", url_name="bulk-assign")
     def bulk_assign(self, request: Request) -> Response:
         return _assign(self, request, owners.CONTROL_TESTS, validated(BulkAssigneeInput, request.data))
+
+
+def user_field(**kwargs: Any) -> Any:
+    """An input field naming a person by id (validated against existing users), empty allowed."""
+    return serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), allow_null=True, **kwargs)

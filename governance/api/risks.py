@@ -1,4 +1,4 @@
-"""Governance API for risks, the heat map, assets, exceptions and findings.
+"""Governance API for risks, the heat map and the risk matrix.
 
 Explicit input and output serializers; reads go through ``governance.selectors`` and
 changes through ``governance.services``, the same ones the pages use.
@@ -10,17 +10,18 @@ changes through ``governance.services``, the same ones the pages use.
 - ``/risk-heatmap/?view=inherent|residual``: counts per cell, each with the link to its risks.
 - ``/risk-matrix/``: ``GET`` the matrix (size, labels, colour bands); ``PUT`` replaces it
   (``governance.change_riskmatrix``), refused while risks are rated above a smaller size.
-- ``/assets/``, ``/exceptions/``, ``/findings/``: model permissions, reads included.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -28,65 +29,24 @@ from rest_framework.response import Response
 
 from access.api_input import caller as _caller
 from access.api_input import validated as _valid
-from access.api_permissions import IsSignedIn, ModelPerms
-from access.models import User
-from governance.api.owners import BulkOwnerInput, BulkOwnerMixin, ChangedOutput
-from governance.models import Asset, ComplianceException, Control, ControlTest, Finding, Requirement, Risk
-from governance.scoping import scoped
-from governance.selectors import assets as asset_selectors
-from governance.selectors import exceptions as exception_selectors
-from governance.selectors import findings as finding_selectors
+from core.api import SingleObjectSchema, router
+from core.api_permissions import IsSignedIn
+from governance.api.owners import BulkOwnerInput, BulkOwnerMixin, ChangedOutput, user_field
+from governance.api.scoped import MayReadRisks, MayUseRisks
+from governance.filters import (
+    RiskFilterSet,
+    RiskHeatMapFilterSet,
+    risk_heat_map,
+)
+from governance.models import Asset, Control, Risk
 from governance.selectors import risks as risk_selectors
-from governance.services import assets as asset_services
-from governance.services import exceptions as exception_services
-from governance.services import findings as finding_services
 from governance.services import owners
 from governance.services import risks as risk_services
-from workbench.api import SingleObjectSchema, router
-from workbench.listing import ListSpec, filter_queryset
 
 USE_RISKS = "governance.view_riskmatrix"
 
 
-def _parameters(spec: ListSpec | None, filters: list[tuple[str, str]], sorts: list[str]) -> list[OpenApiParameter]:
-    params = [OpenApiParameter("q", OpenApiTypes.STR, description="Search text.")]
-    if spec is not None:
-        for flt in spec.filters:
-            enum = [value for value, _ in flt.options()] if not callable(flt.choices) else None
-            params.append(OpenApiParameter(flt.param, OpenApiTypes.STR, description=flt.label, enum=enum or None))
-        sorts = sorted(spec.sorts)
-    params += [OpenApiParameter(name, OpenApiTypes.STR, description=label) for name, label in filters]
-    params.append(
-        OpenApiParameter("sort", OpenApiTypes.STR, description=f"One of {', '.join(sorts)}; prefix '-' to reverse.")
-    )
-    return params
-
-
-RISK_PARAMETERS = _parameters(
-    None,
-    [
-        ("status", "open or closed"),
-        ("treatment", "mitigate, accept, transfer or avoid"),
-        ("owner", "Owner's user id"),
-        ("asset", "Asset id"),
-        ("band", "Index of the residual colour band (0 = lowest)"),
-        ("review", "'overdue': review date has passed"),
-        ("view", "Heat-map view of the cell filter: inherent or residual"),
-        ("likelihood", "Heat-map cell: likelihood level"),
-        ("impact", "Heat-map cell: impact level"),
-    ],
-    ["inherent", "ref", "residual", "review", "title"],
-)
-
-
 # --- Permissions ---
-
-
-class MayUseRisks(ModelPerms):
-    """``governance.view_riskmatrix`` to reach the register at all; then model or object permissions."""
-
-    def has_permission(self, request: Any, view: Any) -> bool:
-        return super().has_permission(request, view) and request.user.has_perm(USE_RISKS)
 
 
 class HasViewMatrix(IsSignedIn):
@@ -130,17 +90,13 @@ class RiskOutput(serializers.Serializer[Any]):
         return [c.pk for c in obj.controls.all()]
 
 
-def _users(**kwargs: Any) -> Any:
-    return serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), allow_null=True, **kwargs)
-
-
 class RiskInput(serializers.Serializer[Any]):
     ref = serializers.CharField(max_length=50, required=False, allow_blank=True, help_text="Empty: numbered for you.")
     title = serializers.CharField(max_length=300)
     description = serializers.CharField(required=False, allow_blank=True)
     threat = serializers.CharField(required=False, allow_blank=True)
     vulnerability = serializers.CharField(required=False, allow_blank=True)
-    owner = _users(required=False, help_text="Needs governance.change_risk to set or change.")
+    owner = user_field(required=False, help_text="Needs governance.change_risk to set or change.")
     assets = serializers.PrimaryKeyRelatedField(queryset=Asset.objects.all(), many=True, required=False)
     inherent_likelihood = serializers.IntegerField(required=False, help_text="1 to the matrix size.")
     inherent_impact = serializers.IntegerField(required=False, help_text="1 to the matrix size.")
@@ -149,7 +105,7 @@ class RiskInput(serializers.Serializer[Any]):
     treatment = serializers.ChoiceField(choices=Risk.Treatment.choices, required=False)
     treatment_plan = serializers.CharField(required=False, allow_blank=True)
     controls = serializers.PrimaryKeyRelatedField(queryset=Control.objects.all(), many=True, required=False)
-    accepted_by = _users(
+    accepted_by = user_field(
         required=False,
         help_text="Whoever records or renews an acceptance is its approver (a risk manager, not the owner); "
         "naming someone else is refused. May be left out.",
@@ -163,11 +119,11 @@ class RiskUpdateInput(RiskInput):
 
 
 class OwnerInput(serializers.Serializer[Any]):
-    owner = _users()
+    owner = user_field()
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List risks", parameters=RISK_PARAMETERS),
+    list=extend_schema(summary="List risks"),
     retrieve=extend_schema(summary="One risk"),
     create=extend_schema(summary="Record a risk", request=RiskInput, responses={201: RiskOutput}),
     update=extend_schema(summary="Change a risk", request=RiskUpdateInput, responses=RiskOutput),
@@ -177,12 +133,15 @@ class OwnerInput(serializers.Serializer[Any]):
     assign_owner=extend_schema(summary="Give a risk a new owner", request=OwnerInput, responses=RiskOutput),
     bulk_owner=extend_schema(summary="Give many risks one owner", request=BulkOwnerInput, responses=ChangedOutput),
 )
-class RiskViewSet(viewsets.GenericViewSet[Risk]):
+class RiskViewSet(BulkOwnerMixin, viewsets.GenericViewSet[Risk]):
     """The risk register; owners reach only their own risks."""
 
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = RiskFilterSet
     permission_classes = [MayUseRisks]
     object_scoped = True
     perm_action_map = {"close": "change", "reopen": "change", "assign_owner": "change", "bulk_owner": "change"}
+    owned_kind = owners.RISKS
     parser_classes = [JSONParser]
     lookup_value_regex = "[0-9]+"
     serializer_class = RiskOutput
@@ -199,7 +158,7 @@ class RiskViewSet(viewsets.GenericViewSet[Risk]):
         user = _caller(request)
         matrix = risk_selectors.risk_matrix()
         risks, _ = risk_selectors.risks_for_list(user, matrix, request.query_params)
-        risks, _, _, _ = filter_queryset(risk_selectors.risk_list_spec(user, matrix), risks, request.query_params)
+        risks = self.filter_queryset(risks)
         page = self.paginate_queryset(risks)
         return self.get_paginated_response(RiskOutput(page, many=True).data)
 
@@ -233,14 +192,6 @@ class RiskViewSet(viewsets.GenericViewSet[Risk]):
         data = _valid(OwnerInput, request.data)
         risk = risk_services.assign_risk_owner(actor=_caller(request), risk=self.get_object(), owner=data["owner"])
         return self._out(risk)
-
-    @action(detail=False, methods=["post"], url_path="bulk-owner", url_name="bulk-owner")
-    def bulk_owner(self, request: Request) -> Response:
-        user = _caller(request)
-        data = _valid(BulkOwnerInput, request.data)
-        risks = scoped(user, Risk.objects.filter(pk__in=data["ids"]), "change")
-        changed = risk_services.bulk_assign_risk_owner(actor=user, risks=risks, owner=data["owner"])
-        return Response({"changed": changed})
 
 
 # --- Heat map ---
@@ -278,7 +229,9 @@ class HeatMapOutput(serializers.Serializer[Any]):
 class RiskHeatMapViewSet(viewsets.GenericViewSet[Risk]):
     """Counts of the caller's visible risks per likelihood x impact cell."""
 
-    permission_classes: list[type[BasePermission]] = [HasViewMatrix]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = RiskHeatMapFilterSet
+    permission_classes: list[type[BasePermission]] = [MayReadRisks]
     pagination_class = None
     serializer_class = HeatMapOutput
     schema = SingleObjectSchema()
@@ -290,13 +243,14 @@ class RiskHeatMapViewSet(viewsets.GenericViewSet[Risk]):
         summary="Risk heat map",
         parameters=[
             OpenApiParameter("view", OpenApiTypes.STR, enum=["inherent", "residual"], description="Which scores."),
-            *_parameters(None, [("status", "open or closed"), ("treatment", "Treatment")], ["residual"])[:-1],
         ],
         responses=HeatMapOutput,
     )
     def list(self, request: Request) -> Response:
         params = request.query_params
-        heat = risk_selectors.heat_map(_caller(request), view=params.get("view", "inherent"), filters=params)
+        heat, errors = risk_heat_map(_caller(request), params.get("view", "inherent"), params)
+        if errors:
+            raise ApiValidationError(errors)
         body = {
             "view": heat.view,
             "size": heat.matrix.size,
@@ -361,291 +315,6 @@ class RiskMatrixViewSet(viewsets.GenericViewSet[Risk]):
         return Response(RiskMatrixOutput(matrix).data)
 
 
-# --- Assets ---
-
-
-class AssetOutput(serializers.Serializer[Any]):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    kind = serializers.ChoiceField(choices=Asset.Kind.choices)
-    owner = serializers.IntegerField(source="owner_id", allow_null=True)
-    owner_email = serializers.EmailField(source="owner.email", allow_null=True, default=None)
-    data_classification = serializers.ChoiceField(choices=Asset.Classification.choices)
-    criticality = serializers.ChoiceField(choices=Asset.Criticality.choices)
-    description = serializers.CharField()
-    vendor = serializers.CharField()
-    is_active = serializers.BooleanField()
-    open_risks = serializers.IntegerField(help_text="Open risks naming this asset.")
-
-
-class AssetInput(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=200)
-    kind = serializers.ChoiceField(choices=Asset.Kind.choices, required=False)
-    owner = _users(required=False)
-    data_classification = serializers.ChoiceField(choices=Asset.Classification.choices, required=False)
-    criticality = serializers.ChoiceField(choices=Asset.Criticality.choices, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
-    vendor = serializers.CharField(max_length=200, required=False, allow_blank=True)
-
-
-class AssetUpdateInput(AssetInput):
-    name = serializers.CharField(max_length=200, required=False)
-    is_active = serializers.BooleanField(required=False, help_text="false deactivates, true reactivates.")
-
-
-@extend_schema_view(
-    list=extend_schema(summary="List assets", parameters=_parameters(asset_selectors.ASSET_LIST, [], [])),
-    retrieve=extend_schema(summary="One asset"),
-    create=extend_schema(summary="Add an asset", request=AssetInput, responses={201: AssetOutput}),
-    update=extend_schema(summary="Change an asset", request=AssetUpdateInput, responses=AssetOutput),
-    partial_update=extend_schema(summary="Change an asset", request=AssetUpdateInput, responses=AssetOutput),
-    bulk_owner=extend_schema(summary="Give many assets one owner", request=BulkOwnerInput, responses=ChangedOutput),
-)
-class AssetViewSet(viewsets.GenericViewSet[Asset]):
-    permission_classes = [ModelPerms]
-    perm_action_map = {"bulk_owner": "change"}
-    parser_classes = [JSONParser]
-    lookup_value_regex = "[0-9]+"
-    serializer_class = AssetOutput
-
-    def get_queryset(self) -> Any:
-        if getattr(self, "swagger_fake_view", False):
-            return Asset.objects.none()
-        return asset_selectors.assets_visible_to(_caller(self.request))
-
-    def _out(self, asset: Asset, code: int = status.HTTP_200_OK) -> Response:
-        return Response(AssetOutput(self.get_queryset().get(pk=asset.pk)).data, status=code)
-
-    def list(self, request: Request) -> Response:
-        assets, _, _, _ = filter_queryset(asset_selectors.ASSET_LIST, self.get_queryset(), request.query_params)
-        page = self.paginate_queryset(assets)
-        return self.get_paginated_response(AssetOutput(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(AssetOutput(self.get_object()).data)
-
-    def create(self, request: Request) -> Response:
-        data = _valid(AssetInput, request.data)
-        asset = asset_services.create_asset(actor=_caller(request), data=asset_services.AssetData(**data))
-        return self._out(asset, status.HTTP_201_CREATED)
-
-    def update(self, request: Request, pk: str) -> Response:
-        user = _caller(request)
-        asset = self.get_object()
-        data = _valid(AssetUpdateInput, request.data)
-        active = data.pop("is_active", None)
-        asset = asset_services.update_asset(
-            actor=user, asset=asset, data=asset_services.AssetData.from_asset(asset).updated(**data)
-        )
-        if active is not None and active != asset.is_active:
-            change = asset_services.reactivate_asset if active else asset_services.deactivate_asset
-            asset = change(actor=user, asset=asset)
-        return self._out(asset)
-
-    def partial_update(self, request: Request, pk: str) -> Response:
-        return self.update(request, pk)
-
-    @action(detail=False, methods=["post"], url_path="bulk-owner", url_name="bulk-owner")
-    def bulk_owner(self, request: Request) -> Response:
-        data = _valid(BulkOwnerInput, request.data)
-        changed = asset_services.bulk_assign_asset_owner(
-            actor=_caller(request), assets=Asset.objects.filter(pk__in=data["ids"]), owner=data["owner"]
-        )
-        return Response({"changed": changed})
-
-
-# --- Exceptions ---
-
-
-class ExceptionOutput(serializers.Serializer[Any]):
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    requirement = serializers.IntegerField(source="requirement_id", allow_null=True)
-    control = serializers.IntegerField(source="control_id", allow_null=True)
-    reason = serializers.CharField()
-    compensating_measures = serializers.CharField()
-    requested_by = serializers.IntegerField(source="requested_by_id")
-    owner = serializers.IntegerField(source="owner_id", allow_null=True)
-    approver = serializers.IntegerField(source="approver_id", allow_null=True)
-    decided_at = serializers.DateTimeField(allow_null=True)
-    decision_note = serializers.CharField()
-    expires_on = serializers.DateField()
-    status = serializers.ChoiceField(choices=ComplianceException.Status.choices)
-    created_at = serializers.DateTimeField()
-
-
-class ExceptionInput(serializers.Serializer[Any]):
-    title = serializers.CharField(max_length=300)
-    requirement = serializers.PrimaryKeyRelatedField(
-        queryset=Requirement.objects.all(), required=False, allow_null=True
-    )
-    control = serializers.PrimaryKeyRelatedField(queryset=Control.objects.all(), required=False, allow_null=True)
-    reason = serializers.CharField()
-    compensating_measures = serializers.CharField(required=False, allow_blank=True, default="")
-    expires_on = serializers.DateField(help_text="In the future, at most a year ahead.")
-
-
-class DecisionInput(serializers.Serializer[Any]):
-    approve = serializers.BooleanField()
-    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="Required to reject.")
-
-
-class RevokeInput(serializers.Serializer[Any]):
-    note = serializers.CharField()
-
-
-@extend_schema_view(
-    list=extend_schema(summary="List exceptions", parameters=_parameters(exception_selectors.EXCEPTION_LIST, [], [])),
-    retrieve=extend_schema(summary="One exception"),
-    bulk_owner=extend_schema(summary="Give many exceptions one owner"),
-    create=extend_schema(summary="Request an exception", request=ExceptionInput, responses={201: ExceptionOutput}),
-    decide=extend_schema(summary="Approve or reject", request=DecisionInput, responses=ExceptionOutput),
-    revoke=extend_schema(summary="Revoke an approved exception", request=RevokeInput, responses=ExceptionOutput),
-)
-class ExceptionViewSet(BulkOwnerMixin, viewsets.GenericViewSet[ComplianceException]):
-    permission_classes = [ModelPerms]
-    perm_action_map = {"decide": "change", "revoke": "change", "bulk_owner": "change"}
-    owned_kind = owners.EXCEPTIONS
-    parser_classes = [JSONParser]
-    lookup_value_regex = "[0-9]+"
-    serializer_class = ExceptionOutput
-
-    def get_queryset(self) -> Any:
-        if getattr(self, "swagger_fake_view", False):
-            return ComplianceException.objects.none()
-        return exception_selectors.exceptions_visible_to(_caller(self.request))
-
-    def list(self, request: Request) -> Response:
-        spec = exception_selectors.EXCEPTION_LIST
-        exceptions, _, _, _ = filter_queryset(spec, self.get_queryset(), request.query_params)
-        page = self.paginate_queryset(exceptions)
-        return self.get_paginated_response(ExceptionOutput(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(ExceptionOutput(self.get_object()).data)
-
-    def create(self, request: Request) -> Response:
-        data = _valid(ExceptionInput, request.data)
-        exception = exception_services.request_exception(actor=_caller(request), **data)
-        return Response(ExceptionOutput(exception).data, status=status.HTTP_201_CREATED)
-
-    @action(detail=True, methods=["post"])
-    def decide(self, request: Request, pk: str) -> Response:
-        data = _valid(DecisionInput, request.data)
-        exception = exception_services.decide_exception(actor=_caller(request), exception=self.get_object(), **data)
-        return Response(ExceptionOutput(exception).data)
-
-    @action(detail=True, methods=["post"])
-    def revoke(self, request: Request, pk: str) -> Response:
-        data = _valid(RevokeInput, request.data)
-        exception = exception_services.revoke_exception(actor=_caller(request), exception=self.get_object(), **data)
-        return Response(ExceptionOutput(exception).data)
-
-
-# --- Findings ---
-
-
-class FindingOutput(serializers.Serializer[Any]):
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    description = serializers.CharField()
-    severity = serializers.ChoiceField(choices=Finding.Severity.choices)
-    status = serializers.ChoiceField(choices=Finding.Status.choices)
-    control = serializers.IntegerField(source="control_id", allow_null=True)
-    control_test = serializers.IntegerField(source="control_test_id", allow_null=True)
-    requirement = serializers.IntegerField(source="requirement_id", allow_null=True)
-    risk = serializers.IntegerField(source="risk_id", allow_null=True)
-    owner = serializers.IntegerField(source="owner_id", allow_null=True)
-    raised_by = serializers.IntegerField(source="raised_by_id", allow_null=True)
-    due_date = serializers.DateField(allow_null=True)
-    closed_at = serializers.DateTimeField(allow_null=True)
-    created_at = serializers.DateTimeField()
-
-
-class FindingInput(serializers.Serializer[Any]):
-    title = serializers.CharField(max_length=300)
-    description = serializers.CharField(required=False, allow_blank=True)
-    severity = serializers.ChoiceField(choices=Finding.Severity.choices, required=False)
-    status = serializers.ChoiceField(
-        choices=Finding.Status.choices, required=False, help_text="open or in_remediation; close with /close/."
-    )
-    control = serializers.PrimaryKeyRelatedField(queryset=Control.objects.all(), required=False, allow_null=True)
-    control_test = serializers.PrimaryKeyRelatedField(
-        queryset=ControlTest.objects.all(), required=False, allow_null=True
-    )
-    requirement = serializers.PrimaryKeyRelatedField(
-        queryset=Requirement.objects.all(), required=False, allow_null=True
-    )
-    risk = serializers.PrimaryKeyRelatedField(queryset=Risk.objects.all(), required=False, allow_null=True)
-    owner = _users(required=False)
-    due_date = serializers.DateField(required=False, allow_null=True)
-
-
-class FindingUpdateInput(FindingInput):
-    title = serializers.CharField(max_length=300, required=False)
-
-
-@extend_schema_view(
-    list=extend_schema(summary="List findings", parameters=_parameters(finding_selectors.FINDING_LIST, [], [])),
-    retrieve=extend_schema(summary="One finding"),
-    create=extend_schema(summary="Record a finding", request=FindingInput, responses={201: FindingOutput}),
-    update=extend_schema(summary="Change a finding", request=FindingUpdateInput, responses=FindingOutput),
-    partial_update=extend_schema(summary="Change a finding", request=FindingUpdateInput, responses=FindingOutput),
-    close=extend_schema(summary="Close a finding", request=None, responses=FindingOutput),
-    reopen=extend_schema(summary="Reopen a finding", request=None, responses=FindingOutput),
-    bulk_owner=extend_schema(summary="Give many findings one owner"),
-)
-class FindingViewSet(BulkOwnerMixin, viewsets.GenericViewSet[Finding]):
-    permission_classes = [ModelPerms]
-    perm_action_map = {"close": "change", "reopen": "change", "bulk_owner": "change"}
-    owned_kind = owners.FINDINGS
-    parser_classes = [JSONParser]
-    lookup_value_regex = "[0-9]+"
-    serializer_class = FindingOutput
-
-    def get_queryset(self) -> Any:
-        if getattr(self, "swagger_fake_view", False):
-            return Finding.objects.none()
-        return finding_selectors.findings_visible_to(_caller(self.request))
-
-    def list(self, request: Request) -> Response:
-        spec = finding_selectors.FINDING_LIST
-        findings, _, _, _ = filter_queryset(spec, self.get_queryset(), request.query_params)
-        page = self.paginate_queryset(findings)
-        return self.get_paginated_response(FindingOutput(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(FindingOutput(self.get_object()).data)
-
-    def create(self, request: Request) -> Response:
-        data = _valid(FindingInput, request.data)
-        finding = finding_services.create_finding(actor=_caller(request), data=finding_services.FindingData(**data))
-        return Response(FindingOutput(finding).data, status=status.HTTP_201_CREATED)
-
-    def update(self, request: Request, pk: str) -> Response:
-        finding = self.get_object()
-        data = _valid(FindingUpdateInput, request.data)
-        merged = finding_services.FindingData.from_finding(finding).updated(**data)
-        finding = finding_services.update_finding(actor=_caller(request), finding=finding, data=merged)
-        return Response(FindingOutput(finding).data)
-
-    def partial_update(self, request: Request, pk: str) -> Response:
-        return self.update(request, pk)
-
-    @action(detail=True, methods=["post"])
-    def close(self, request: Request, pk: str) -> Response:
-        finding = finding_services.close_finding(actor=_caller(request), finding=self.get_object())
-        return Response(FindingOutput(finding).data)
-
-    @action(detail=True, methods=["post"])
-    def reopen(self, request: Request, pk: str) -> Response:
-        finding = finding_services.reopen_finding(actor=_caller(request), finding=self.get_object())
-        return Response(FindingOutput(finding).data)
-
-
 router.register("risks", RiskViewSet, basename="risk")
 router.register("risk-heatmap", RiskHeatMapViewSet, basename="risk-heatmap")
 router.register("risk-matrix", RiskMatrixViewSet, basename="risk-matrix")
-router.register("assets", AssetViewSet, basename="asset")
-router.register("exceptions", ExceptionViewSet, basename="exception")
-router.register("findings", FindingViewSet, basename="finding")

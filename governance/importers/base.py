@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from access.errors import DomainError
+from core.errors import DomainError
 from governance.models import withdrawn_note
 
 KEY_PATTERN = re.compile(r"^[-a-zA-Z0-9_]+$")
@@ -53,6 +53,10 @@ class FrameworkImportError(DomainError):
         first = str(issues[0]) if issues else "unknown problem"
         more = f" (and {count - 1} more)" if count > 1 else ""
         super().__init__(f"The file was not imported: {first}{more}.")
+
+    def __reduce__(self) -> Any:
+        # Pickled with its issues (it comes back from the isolated parser process, jobs.isolation).
+        return (type(self), (self.issues,))
 
 
 @dataclass

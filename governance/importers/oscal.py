@@ -26,6 +26,7 @@ from typing import Any
 
 from django.utils.text import slugify
 
+from core.limits import json_depth_exceeds
 from governance.importers.base import (
     META_MAX_LENGTHS,
     FrameworkMeta,
@@ -37,6 +38,23 @@ from governance.importers.base import (
     validate_tree,
 )
 from governance.models import withdrawn_note
+
+# Checked before parsing: a group or control level is two JSON levels, parts nest a few more.
+MAX_JSON_DEPTH = 2 * 50 + 30
+MAX_NUMBER_CHARS = 100
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(f"a number longer than {MAX_NUMBER_CHARS} digits; an OSCAL catalog has none")
+    return int(text)
+
+
+def _bounded_float(text: str) -> float:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(f"a number longer than {MAX_NUMBER_CHARS} characters; an OSCAL catalog has none")
+    return float(text)
+
 
 INSERT = re.compile(r"\{\{\s*insert:\s*param,\s*([^\s}]+)\s*\}\}")
 KEY_PROP = "rampart-key"
@@ -60,10 +78,16 @@ def parse(data: bytes, issues: Issues) -> ParsedFramework | None:
     text = decode_text(data, issues)
     if text is None:
         return None
+    if json_depth_exceeds(data, MAX_JSON_DEPTH):
+        issues.add("file", "", f"nested deeper than {MAX_JSON_DEPTH} levels; an OSCAL catalog never is")
+        return None
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_int=_bounded_int, parse_float=_bounded_float)
     except json.JSONDecodeError as exc:
         issues.add(f"line {exc.lineno}, column {exc.colno}", "", f"not valid JSON: {exc.msg}")
+        return None
+    except ValueError as exc:  # a number past the limit (_bounded_int)
+        issues.add("file", "", str(exc))
         return None
     if not isinstance(document, dict) or not isinstance(document.get("catalog"), dict):
         issues.add("$.catalog", "catalog", "not an OSCAL catalog: the top-level 'catalog' object is missing")

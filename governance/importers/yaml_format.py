@@ -21,6 +21,7 @@ Errors name the line of the value (the loader keeps each node's position).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,9 +40,15 @@ from governance.importers.base import (
 )
 
 META_FIELDS = ("key", "name", "version", "publisher", "description")
+# Checked on the stream of parser events before anything is built: libyaml builds nested
+# collections by recursion in C, and 100,000 ``[`` crash the process. A requirement level is
+# two YAML levels (a list of mappings), so this leaves room for MAX_NESTING levels and more.
+MAX_NUMBER_CHARS = 100  # a plain scalar that reads as a number; Python's own limit is 4300 digits
+_NUMBER = re.compile(r"[-+]?(\.?[0-9][0-9_:.]*([eE][-+]?[0-9]+)?|0[xob][0-9a-fA-F_]+)")
 NODE_TEXT_FIELDS = ("ref_id", "parent", "reference", "title", "text", "guidance")
 NODE_FIELDS = {*NODE_TEXT_FIELDS, "is_section", "children", "status", "replaced_by"}
 MAX_NESTING = 50
+MAX_DEPTH = 2 * MAX_NESTING + 10
 
 
 class MarkedDict(dict[Any, Any]):
@@ -97,7 +104,44 @@ def _line(mapping: MarkedDict, name: str | None = None) -> str:
     return f"line {number}"
 
 
+def _event_line(event: Any) -> str:
+    mark = event.start_mark
+    return f"line {mark.line + 1}" if mark is not None else "file"
+
+
+def check_limits(text: str, issues: Issues) -> bool:
+    """Depth and number sizes, read from the parser's events (no recursion); False with an issue when past a limit.
+
+    Syntax errors are left to ``load``, which names their line.
+    """
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Base):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    where = _event_line(event)
+                    issues.add(where, "", f"nested deeper than {MAX_DEPTH} levels; a framework file never is")
+                    return False
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif (
+                isinstance(event, yaml.ScalarEvent)
+                and not event.style  # plain (None or "" by parser), not quoted
+                and len(event.value) > MAX_NUMBER_CHARS
+                and _NUMBER.fullmatch(event.value)
+            ):
+                where = _event_line(event)
+                issues.add(where, "", f"a number longer than {MAX_NUMBER_CHARS} characters; quote it if it is text")
+                return False
+    except yaml.YAMLError:
+        return True  # reported by load, with its line
+    return True
+
+
 def load(text: str, issues: Issues) -> Any:
+    if not check_limits(text, issues):
+        return None
     loader = _Loader(text)
     try:
         document = loader.get_single_data()  # type: ignore[no-untyped-call]

@@ -14,7 +14,8 @@ failed-test flags. Only implemented controls are tested on a schedule, so only t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -35,7 +36,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from access.models import Role
+from access.models import Role, User
+from core.permissions import may_hold_object_perms
+from governance.flags import with_control_flags
 from governance.models import (
     ComplianceException,
     Control,
@@ -46,17 +49,21 @@ from governance.models import (
     Outcome,
     Requirement,
 )
-from governance.scoping import scoped
+from governance.scoping import granted_only, may_view, scoped
 
 Mapping = Control.requirements.through
 
 
-def may_browse_controls(user: Any) -> bool:
-    """May ``user`` open the control pages at all (globally, as an owner, or holding a control)?"""
+def may_browse_controls(user: User) -> bool:
+    """May ``user`` open the control pages at all (globally, as an owner, holding a control, or
+    granted controls by a scope, as an auditor of an engagement in progress)?"""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     if user.has_perm("governance.view_control") or user.has_role(Role.CONTROL_OWNER):
         return True
+    if not may_hold_object_perms(user, Control):
+        # Object permissions on controls count only while a role allows them; a scope may still grant some.
+        return may_view(user, Control)
     return (
         ControlUserObjectPermission.objects.filter(user=user).exists()
         or ControlGroupObjectPermission.objects.filter(group__user=user).exists()
@@ -70,14 +77,29 @@ def _mapped_count() -> Subquery:
     return Subquery(counts, output_field=IntegerField())
 
 
-def controls_visible_to(user: Any) -> QuerySet[Control]:
+HIDDEN_CONTROL = "(a control you may not open)"
+
+
+def control_opener(user: User) -> Callable[[Control], bool]:
+    """Whether ``user`` may open each control (one query for object-scoped users, none for the others).
+
+    For pages that name controls linked to something the user may see (a risk's mitigating
+    controls): those the user may not open are masked (``HIDDEN_CONTROL``), never titled.
+    """
+    if user.is_authenticated and user.is_active and user.has_perm("governance.view_control"):
+        return lambda control: True
+    openable = set(scoped(user, Control.objects.all(), "view").values_list("pk", flat=True))
+    return lambda control: control.pk in openable
+
+
+def controls_visible_to(user: User) -> QuerySet[Control]:
     """Controls ``user`` may see, with the owner joined and the number of mapped requirements."""
     return scoped(user, Control.objects.select_related("owner"), "view").annotate(
         requirement_count=Coalesce(_mapped_count(), Value(0))
     )
 
 
-def control_tests_visible_to(user: Any) -> QuerySet[ControlTest]:
+def control_tests_visible_to(user: User) -> QuerySet[ControlTest]:
     """Tests of the controls ``user`` may see, with the control, its owner, the tester and assignee joined."""
     tests = ControlTest.objects.select_related("control", "control__owner", "tester", "assignee")
     if user is not None and user.is_authenticated and user.is_active and user.has_perm("governance.view_control"):
@@ -140,14 +162,16 @@ def with_flags(controls: QuerySet[Control]) -> QuerySet[Control]:
     """``controls`` with ``is_overdue`` and the exception that excuses each, if any.
 
     ``excused_by`` (pk), ``excused_by_title`` and ``excused_until``: the active exception
-    on the control that ends last. Computed in the same query as the rows.
+    on the control that ends last; and the flags other apps register (``governance.flags``,
+    e.g. expired evidence). Computed in the same query as the rows.
     """
-    return controls.annotate(
+    flagged = controls.annotate(
         is_overdue=_flag(overdue_controls()),
         excused_by=_excuse("pk"),
         excused_by_title=_excuse("title"),
         excused_until=_excuse("expires_on"),
     )
+    return with_control_flags(flagged)  # flags other apps raise (expired evidence), same query
 
 
 def with_test_flags(tests: QuerySet[ControlTest]) -> QuerySet[ControlTest]:
@@ -155,26 +179,35 @@ def with_test_flags(tests: QuerySet[ControlTest]) -> QuerySet[ControlTest]:
     return tests.annotate(is_flagged_overdue=_flag(overdue_tests()))
 
 
-def control_for(user: Any, pk: int, action: str = "view") -> Control:
+def control_for(user: User, pk: int, action: str = "view") -> Control:
     """One control ``user`` may ``action``; raises ``Control.DoesNotExist`` otherwise."""
     return scoped(user, Control.objects.select_related("owner"), action).get(pk=pk)
 
 
-def control_detail(control: Control) -> dict[str, Any]:
+def control_detail(control: Control, user: User) -> dict[str, Any]:
     """The flags, the mappings, the test history and the findings of one control (four queries).
 
     ``flags`` is the control as ``with_flags`` gives the list rows (``is_overdue``, ``excused_by``,
     ``excused_by_title``, ``excused_until``); each test carries ``is_flagged_overdue``.
+    Mapped requirements are those ``user`` may see; findings are shown to those who see findings
+    or hold the control by role (an auditor, whose scope has no findings, sees none).
     """
     flags = with_flags(Control.objects.filter(pk=control.pk))
     tests = with_test_flags(control.tests.select_related("tester")).order_by("-due_date", "-pk")
+    requirements = control.requirements.select_related("framework").order_by("framework__name", "order", "pk")
+    if not user.has_perm("governance.view_requirement"):
+        requirements = granted_only(user, requirements)
+    shows_findings = (
+        user.has_perm("governance.view_finding")
+        or user.has_perm("governance.view_control")
+        or may_hold_object_perms(user, Control)
+    )
+    findings = control.findings.select_related("owner").order_by("-created_at")[:50] if shows_findings else []
     return {
         "flags": flags.only("pk").get(),
-        "requirements": list(
-            control.requirements.select_related("framework").order_by("framework__name", "order", "pk")
-        ),
+        "requirements": list(requirements),
         "tests": list(tests[:100]),
-        "findings": list(control.findings.select_related("owner").order_by("-created_at")[:50]),
+        "findings": list(findings),
     }
 
 
@@ -221,7 +254,7 @@ class Coverage:
         return self.applicable - self.covered
 
 
-def coverage_by_framework(user: Any) -> list[Coverage]:
+def coverage_by_framework(user: User) -> list[Coverage]:
     """Applicable and covered requirement counts per framework ``user`` may see (two queries).
 
     One pass over the in-scope requirements grouped by framework counts both figures;
@@ -320,7 +353,7 @@ class ControlFigures:
     overdue_tests: int
 
 
-def control_figures(user: Any) -> ControlFigures:
+def control_figures(user: User) -> ControlFigures:
     """Counts behind the dashboard, for the controls ``user`` may see (two queries).
 
     Overdue counts only implemented controls (and their planned tests); overdue and
@@ -355,18 +388,21 @@ class OwnerHome:
     overdue: list[Control]
     failed: list[Control]
     planned: list[ControlTest]
+    late: list[ControlTest] = field(default_factory=list)  # assigned to the user on others' controls, past due
 
 
 HOME_LIMIT = 10
 HOME_PLANNED_DAYS = 30
 
 
-def owner_home(user: Any) -> OwnerHome:
+def owner_home(user: User) -> OwnerHome:
     """The controls ``user`` owns, those overdue or failing, and tests due within 30 days (fixed queries).
 
     Overdue and failing leave out controls an exception in force excuses (as the dashboard does).
 
-    A planned test is the assignee's, or the control owner's while nobody is assigned.
+    A planned test is the assignee's, or the control owner's while nobody is assigned. The
+    tests due in the next 30 days start today: one already past due is listed as overdue,
+    not again; and a control an exception in force excuses has no test due meanwhile.
     """
     today = timezone.localdate()
     own = Control.objects.filter(owner=user).order_by("next_test_due", "ref")
@@ -374,15 +410,30 @@ def owner_home(user: Any) -> OwnerHome:
         Q(assignee=user) | Q(assignee__isnull=True, control__owner=user),
         result="",
         performed_on__isnull=True,
-        due_date__lte=today + timedelta(days=HOME_PLANNED_DAYS),
-    )
+        due_date__range=(today, today + timedelta(days=HOME_PLANNED_DAYS)),
+    ).exclude(control_id__in=excusing_controls(today))
+    # Past-due tests of the controls the user owns show as those controls' overdue tests;
+    # those assigned to them on someone else's control are listed on their own.
+    late = ControlTest.objects.filter(overdue_tests(today), assignee=user).exclude(control__owner=user)
     count = own.count()
     planned_rows = list(planned.select_related("control").order_by("due_date", "pk")[:HOME_LIMIT])
+    late_rows = list(late.select_related("control").order_by("due_date", "pk")[:HOME_LIMIT])
+    # Whoever owns no control (most people) pays no query for the three empty lists.
     return OwnerHome(
-        shown=bool(count or planned_rows) or user.has_role(Role.CONTROL_OWNER),
-        controls=list(own[:HOME_LIMIT]),
+        late=late_rows,
+        shown=bool(count or planned_rows or late_rows) or user.has_role(Role.CONTROL_OWNER),
+        controls=list(own[:HOME_LIMIT]) if count else [],
         control_count=count,
-        overdue=list(own.filter(overdue_controls(today))[:HOME_LIMIT]),
-        failed=list(own.filter(failed_controls(today))[:HOME_LIMIT]),
+        overdue=list(own.filter(overdue_controls(today))[:HOME_LIMIT]) if count else [],
+        failed=list(own.filter(failed_controls(today))[:HOME_LIMIT]) if count else [],
         planned=planned_rows,
     )
+
+
+def soa_status(row: Any) -> str:
+    """How the Statement of Applicability words one row's state (page, CSV and API alike)."""
+    if not row.applicable:
+        return "Not applicable"
+    if row.excepted_until is not None:
+        return f"Excepted until {row.excepted_until.isoformat()}"
+    return "Covered" if row.covered else "Not covered"

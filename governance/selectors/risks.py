@@ -1,7 +1,7 @@
 """Risks as a user may see them: the register, its filters, and the heat map.
 
-The register and the heat map share one ``ListSpec`` (``risk_list_spec``), so a
-heat-map cell links to the register filtered to exactly the risks it counted:
+The register and the heat map share one filter set (``governance.filters.RiskFilterSet``),
+so a heat-map cell links to the register filtered to exactly the risks it counted:
 ``?view=inherent&likelihood=3&impact=4`` plus the heat map's own filters.
 """
 
@@ -17,25 +17,29 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from access.models import User
+from core.errors import DomainError
 from governance.models import Risk, RiskMatrix
 from governance.scoping import scoped
-from governance.services.risks import active_matrix
-from workbench.listing import Column, Filter, ListSpec, filter_queryset
 
 VIEWS = ("inherent", "residual")
 CELL_PARAMS = ("view", "likelihood", "impact")
 
 
 def risk_matrix() -> RiskMatrix:
-    return active_matrix()
+    """The one risk matrix (created by migration 0002)."""
+    matrix = RiskMatrix.objects.filter(pk=1).first() or RiskMatrix.objects.order_by("pk").first()
+    if matrix is None:
+        raise DomainError("No risk matrix is configured; run the migrations.")
+    return matrix
 
 
-def risks_visible_to(user: Any) -> QuerySet[Risk]:
+def risks_visible_to(user: User) -> QuerySet[Risk]:
     """Risks ``user`` may see (all of them for risk managers, their own for owners)."""
     return scoped(user, Risk.objects.select_related("owner").prefetch_related("assets"))
 
 
-def risk_for(user: Any, pk: int) -> Risk:
+def risk_for(user: User, pk: int) -> Risk:
     """One risk ``user`` may see, with what its page shows; ``Risk.DoesNotExist`` otherwise."""
     queryset = scoped(user, Risk.objects.select_related("owner", "accepted_by"))
     return queryset.prefetch_related("assets", "controls", "findings").get(pk=pk)
@@ -84,7 +88,7 @@ def acceptance_window(key: str) -> tuple[date, date]:
     )
 
 
-def acceptance_counts(user: Any) -> dict[str, int]:
+def acceptance_counts(user: User) -> dict[str, int]:
     """Open risks ``user`` may see whose acceptance has expired or ends soon (one query)."""
     accepted = risks_visible_to(user).filter(status=Risk.Status.OPEN, treatment=Risk.Treatment.ACCEPT)
     counts = {
@@ -106,12 +110,18 @@ class RiskHome:
 RISK_HOME_LIMIT = 10
 
 
-def risk_home(user: Any) -> RiskHome:
-    """Open risks owned by ``user`` whose acceptance lapsed or ends soon, or whose review is due (4 queries)."""
+def risk_home(user: User) -> RiskHome:
+    """Open risks owned by ``user`` whose acceptance lapsed or ends soon, or whose review is due.
+
+    Four queries; one for whoever owns no open risk (most people), since the lists would be empty.
+    """
     today = timezone.localdate()
     own = Risk.objects.filter(owner=user, status=Risk.Status.OPEN) if user.is_authenticated else Risk.objects.none()
+    count = own.count()
+    if not count:
+        return RiskHome(open_count=0, lapsed=[], ending=[], review_due=[])
     return RiskHome(
-        open_count=own.count(),
+        open_count=count,
         lapsed=list(own.filter(acceptance_expires_on__range=acceptance_window("expired"))[:RISK_HOME_LIMIT]),
         ending=list(
             own.filter(acceptance_expires_on__range=acceptance_window("expiring")).order_by("acceptance_expires_on")[
@@ -119,86 +129,6 @@ def risk_home(user: Any) -> RiskHome:
             ]
         ),
         review_due=list(own.filter(review_date__lt=today).order_by("review_date")[:RISK_HOME_LIMIT]),
-    )
-
-
-def _user_label(email: str, full_name: str) -> str:
-    return full_name or email
-
-
-def risk_list_spec(user: Any, matrix: RiskMatrix) -> ListSpec:
-    """Search, filters, sorts and CSV columns of the risk register for ``user``.
-
-    Owner and asset are type-ahead pickers (ids in the query string, ``?owner=3&asset=12``):
-    the page lists no option per user or asset.
-    """
-    from governance.selectors.pickers import ASSETS, PEOPLE  # here: pickers imports this module
-
-    ranges = band_ranges(matrix)
-
-    def band(raw: str) -> tuple[int, int]:
-        low, high, _ = ranges[int(raw)]
-        return (low, high)
-
-    return ListSpec(
-        search_fields=("ref", "title", "threat", "vulnerability"),
-        filters=(
-            Filter("status", "Status", "status", choices=Risk.Status.choices),
-            Filter("treatment", "Treatment", "treatment", choices=Risk.Treatment.choices),
-            Filter("owner", "Owner", "owner_id", picker=PEOPLE, convert=int),
-            Filter("asset", "Asset", "assets__id", picker=ASSETS, convert=int),
-            Filter(
-                "band",
-                "Residual band",
-                "residual_score__range",
-                choices=[(str(i), f"{b['label']} ({lo}-{hi})") for i, (lo, hi, b) in enumerate(ranges)],
-                convert=band,
-            ),
-            Filter(
-                "review",
-                "Review",
-                "review_date__lt",
-                choices=(("overdue", "Review overdue"),),
-                convert=lambda _: timezone.localdate(),
-            ),
-            Filter(
-                "acceptance",
-                "Acceptance",
-                "acceptance_expires_on__range",
-                choices=tuple((key, label) for key, (label, _) in ACCEPTANCE_WINDOWS.items()),
-                convert=acceptance_window,
-            ),
-        ),
-        sorts={
-            "residual": "residual_score",
-            "inherent": "inherent_score",
-            "review": "review_date",
-            "ref": "ref",
-            "title": "title",
-        },
-        default_sort="-residual",
-        columns=(
-            Column("Reference", lambda r: r.ref),
-            Column("Title", lambda r: r.title),
-            Column("Status", lambda r: r.get_status_display()),
-            Column("Owner", lambda r: r.owner.email if r.owner else ""),
-            Column("Assets", lambda r: "; ".join(a.name for a in r.assets.all())),
-            Column("Threat", lambda r: r.threat),
-            Column("Vulnerability", lambda r: r.vulnerability),
-            Column("Inherent likelihood", lambda r: level_label(matrix.likelihood_labels, r.inherent_likelihood)),
-            Column("Inherent impact", lambda r: level_label(matrix.impact_labels, r.inherent_impact)),
-            Column("Inherent score", lambda r: r.inherent_score),
-            Column("Residual likelihood", lambda r: level_label(matrix.likelihood_labels, r.residual_likelihood)),
-            Column("Residual impact", lambda r: level_label(matrix.impact_labels, r.residual_impact)),
-            Column("Residual score", lambda r: r.residual_score),
-            Column("Residual band", lambda r: matrix.band_for(r.residual_score)["label"]),
-            Column("Treatment", lambda r: r.get_treatment_display()),
-            Column("Treatment plan", lambda r: r.treatment_plan),
-            Column("Controls", lambda r: "; ".join(c.ref for c in r.controls.all())),
-            Column("Accepted by", lambda r: r.accepted_by.email if r.accepted_by else ""),
-            Column("Acceptance expires", lambda r: r.acceptance_expires_on or ""),
-            Column("Review date", lambda r: r.review_date or ""),
-        ),
     )
 
 
@@ -235,7 +165,7 @@ def in_cell(queryset: QuerySet[Risk], cell: Cell | None) -> QuerySet[Risk]:
     return queryset.filter(**{f"{cell.view}_likelihood": cell.likelihood, f"{cell.view}_impact": cell.impact})
 
 
-def risks_for_list(user: Any, matrix: RiskMatrix, params: Mapping[str, str]) -> tuple[QuerySet[Risk], Cell | None]:
+def risks_for_list(user: User, matrix: RiskMatrix, params: Mapping[str, str]) -> tuple[QuerySet[Risk], Cell | None]:
     """Visible risks narrowed to the heat-map cell in ``params`` (if any), for the register and its CSV."""
     cell = parse_cell(params, matrix.size)
     queryset = risks_visible_to(user).select_related("accepted_by").prefetch_related("controls")
@@ -286,19 +216,14 @@ class HeatMap:
         return [(i, lo, hi, band) for i, (lo, hi, band) in enumerate(band_ranges(self.matrix))]
 
 
-def heat_map(user: Any, view: str = "inherent", filters: Mapping[str, str] | None = None) -> HeatMap:
-    """Counts of visible risks per likelihood x impact cell, in one aggregate query.
+def heat_map_of(queryset: QuerySet[Risk], *, view: str, matrix: RiskMatrix, kept: Mapping[str, str]) -> HeatMap:
+    """Counts of ``queryset``'s risks per likelihood x impact cell, in one aggregate query.
 
-    ``filters`` are the register's filters (status, treatment, owner, asset, band,
-    search); each cell's URL carries them, so it lists exactly the risks counted.
+    ``kept`` are the register's filters that selected ``queryset``; each cell's URL
+    carries them, so it lists exactly the risks counted.
     """
     view = view if view in VIEWS else "inherent"
-    matrix = risk_matrix()
-    spec = risk_list_spec(user, matrix)
-    wanted = {f.param for f in spec.filters} | {"q"}
-    base = {k: v for k, v in (filters or {}).items() if k in wanted}
-    queryset, active, _, query = filter_queryset(spec, scoped(user, Risk.objects.all()), base)
-    kept = {**({"q": query} if query else {}), **active}
+    kept = dict(kept)
     likelihood_field, impact_field = f"{view}_likelihood", f"{view}_impact"
     counted = queryset.order_by().values(likelihood_field, impact_field).annotate(n=Count("pk", distinct=True))
     counts = {(row[likelihood_field], row[impact_field]): row["n"] for row in counted}
@@ -330,7 +255,7 @@ def heat_map(user: Any, view: str = "inherent", filters: Mapping[str, str] | Non
     return HeatMap(view, matrix, rows, impacts, sum(counts.values()), kept)
 
 
-def top_residual_risks(user: Any, limit: int = 10) -> list[Risk]:
+def top_residual_risks(user: User, limit: int = 10) -> list[Risk]:
     """The open risks with the highest residual score, for dashboards."""
-    queryset = risks_visible_to(user).filter(status=Risk.Status.OPEN).order_by("-residual_score", "ref")
-    return list(queryset[:limit])
+    queryset = scoped(user, Risk.objects.select_related("owner")).filter(status=Risk.Status.OPEN)
+    return list(queryset.order_by("-residual_score", "ref")[:limit])

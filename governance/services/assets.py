@@ -6,16 +6,15 @@ an asset that is retired is deactivated and can be reactivated.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 
-from access.errors import DomainError
-from access.permissions import require_perm
+from access.models import User
+from core.errors import DomainError
+from core.permissions import require_perm
 from governance.models import Asset
 
 CHANGE_ASSET = "governance.change_asset"
@@ -52,7 +51,7 @@ def _apply(asset: Asset, data: AssetData) -> None:
 
 
 @transaction.atomic
-def create_asset(*, actor: Any, data: AssetData) -> Asset:
+def create_asset(*, actor: User, data: AssetData) -> Asset:
     require_perm(actor, "governance.add_asset")
     asset = Asset()
     _apply(asset, data)
@@ -62,7 +61,7 @@ def create_asset(*, actor: Any, data: AssetData) -> Asset:
 
 
 @transaction.atomic
-def update_asset(*, actor: Any, asset: Asset, data: AssetData) -> Asset:
+def update_asset(*, actor: User, asset: Asset, data: AssetData) -> Asset:
     require_perm(actor, CHANGE_ASSET)
     asset = Asset.objects.select_for_update().get(pk=asset.pk)
     _apply(asset, data)
@@ -72,7 +71,7 @@ def update_asset(*, actor: Any, asset: Asset, data: AssetData) -> Asset:
 
 
 @transaction.atomic
-def deactivate_asset(*, actor: Any, asset: Asset) -> Asset:
+def deactivate_asset(*, actor: User, asset: Asset) -> Asset:
     """Retire an asset: it stays on the risks that name it, marked inactive."""
     require_perm(actor, CHANGE_ASSET)
     if not asset.is_active:
@@ -83,25 +82,10 @@ def deactivate_asset(*, actor: Any, asset: Asset) -> Asset:
 
 
 @transaction.atomic
-def reactivate_asset(*, actor: Any, asset: Asset) -> Asset:
+def reactivate_asset(*, actor: User, asset: Asset) -> Asset:
     require_perm(actor, CHANGE_ASSET)
     if asset.is_active:
         raise DomainError(f"{asset.name} is already active.")
     asset.is_active = True
     asset.save(update_fields=["is_active", "updated_at"])
     return asset
-
-
-@transaction.atomic
-def bulk_assign_asset_owner(*, actor: Any, assets: QuerySet[Asset] | Iterable[Asset], owner: Any) -> int:
-    """Give every asset in ``assets`` the same owner; returns how many changed."""
-    require_perm(actor, CHANGE_ASSET)
-    _check_owner(owner)
-    changed = 0
-    for asset in assets:
-        if asset.owner_id != getattr(owner, "pk", None):
-            # One save per row so the audit trail records each change of owner.
-            asset.owner = owner
-            asset.save(update_fields=["owner", "updated_at"])
-            changed += 1
-    return changed

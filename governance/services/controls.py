@@ -19,17 +19,18 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from access.errors import DomainError, PermissionDeniedError
-from access.permissions import require_perm
+from access.models import User
+from core.errors import DomainError, PermissionDeniedError
+from core.permissions import require_perm
 from governance.models import Control, ControlTest, Finding, Frequency, Outcome, Requirement
-from governance.scoping import can, hand_over_object_perms
+from governance.scoping import can, check_may_own, hand_over_object_perms
 
 # Fields an owner (object ``change_control``) may edit; ``ref`` and the owner need the global permission.
 EDITABLE_FIELDS = ("title", "description", "status", "implementation_notes", "test_frequency", "expected_evidence")
 FINDING_DAYS = 30
 
 
-def _require_change(actor: Any, control: Control) -> None:
+def _require_change(actor: User, control: Control) -> None:
     if actor is None or not actor.is_authenticated or not actor.is_active:
         raise PermissionDeniedError("You must be signed in.")
     if not can(actor, control, "change"):
@@ -39,12 +40,13 @@ def _require_change(actor: Any, control: Control) -> None:
 def _check_owner(owner: Any) -> None:
     if owner is not None and not owner.is_active:
         raise ValidationError({"owner": "This user is deactivated; choose an active user as the owner."})
+    check_may_own(owner, Control)
 
 
 @transaction.atomic
 def create_control(
     *,
-    actor: Any,
+    actor: User,
     ref: str,
     title: str,
     description: str = "",
@@ -79,7 +81,7 @@ def create_control(
 
 
 @transaction.atomic
-def update_control(*, actor: Any, control: Control, **changes: Any) -> Control:
+def update_control(*, actor: User, control: Control, **changes: Any) -> Control:
     """Change the fields of a control. Owners may edit their own; ``ref`` needs the global permission.
 
     Only a control on a schedule (implemented, with a test frequency) has a next due date
@@ -134,7 +136,7 @@ def _cancel_open_tests(control: Control) -> int:
 
 
 @transaction.atomic
-def assign_control_owner(*, actor: Any, control: Control, owner: Any) -> Control:
+def assign_control_owner(*, actor: User, control: Control, owner: Any) -> Control:
     """Give ``control`` a new owner (or none); the object permissions move with it."""
     require_perm(actor, "governance.change_control")
     _check_owner(owner)
@@ -145,19 +147,6 @@ def assign_control_owner(*, actor: Any, control: Control, owner: Any) -> Control
     control.save(update_fields=["owner", "updated_at"])
     hand_over_object_perms(obj=control, previous=previous, new=owner)
     return control
-
-
-@transaction.atomic
-def bulk_assign_control_owner(*, actor: Any, controls: Iterable[Control], owner: Any) -> int:
-    """Assign one owner to many controls at once; returns how many changed hands."""
-    require_perm(actor, "governance.change_control")
-    _check_owner(owner)
-    changed = 0
-    for control in controls:
-        if control.owner_id != (owner.pk if owner else None):
-            assign_control_owner(actor=actor, control=control, owner=owner)
-            changed += 1
-    return changed
 
 
 def _apply_mapping(control: Control, requirements: list[Requirement]) -> None:
@@ -181,7 +170,7 @@ def _apply_mapping(control: Control, requirements: list[Requirement]) -> None:
 
 
 @transaction.atomic
-def map_control_requirements(*, actor: Any, control: Control, requirements: Iterable[Requirement]) -> Control:
+def map_control_requirements(*, actor: User, control: Control, requirements: Iterable[Requirement]) -> Control:
     """Make the requirements of ``control`` exactly ``requirements`` (of any frameworks).
 
     Requirements that a re-import removed stay mapped while the caller keeps them in
@@ -207,7 +196,7 @@ def _validate_test(result: str, performed_on: date | None) -> None:
 @transaction.atomic
 def record_control_test(
     *,
-    actor: Any,
+    actor: User,
     control: Control,
     result: str,
     performed_on: date,
@@ -257,7 +246,7 @@ def record_control_test(
     return test
 
 
-def _open_finding(*, actor: Any, control: Control, test: ControlTest) -> Finding:
+def _open_finding(*, actor: User, control: Control, test: ControlTest) -> Finding:
     label = Outcome(test.result).label.lower()
     finding = Finding(
         title=f"Test of {control.ref} {label}: {control.title}"[:300],
@@ -275,7 +264,7 @@ def _open_finding(*, actor: Any, control: Control, test: ControlTest) -> Finding
 
 
 @transaction.atomic
-def delete_control(*, actor: Any, control: Control) -> None:
+def delete_control(*, actor: User, control: Control) -> None:
     """Delete a control that was never tested; a tested control keeps its history (set it not applicable)."""
     require_perm(actor, "governance.delete_control", control)
     if control.tests.exclude(result="").exists() or control.findings.exists():

@@ -14,14 +14,14 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from access.errors import DomainError, SegregationOfDutiesError
-from access.permissions import require_perm
+from access.models import User
+from core.errors import DomainError, SegregationOfDutiesError
+from core.permissions import require_perm
 from governance.models import ComplianceException, Control, Requirement
 from governance.scoping import can
 
@@ -40,7 +40,7 @@ def _check_expiry(expires_on: date | None) -> date:
     return expires_on
 
 
-def _check_scope(actor: Any, requirement: Requirement | None, control: Control | None) -> None:
+def _check_scope(actor: User, requirement: Requirement | None, control: Control | None) -> None:
     if requirement is None and control is None:
         raise ValidationError({"requirement": "Say which requirement or control the exception covers."})
     if requirement is not None:
@@ -55,7 +55,7 @@ def _check_scope(actor: Any, requirement: Requirement | None, control: Control |
 @transaction.atomic
 def request_exception(
     *,
-    actor: Any,
+    actor: User,
     title: str,
     reason: str,
     expires_on: date | None,
@@ -86,7 +86,7 @@ def request_exception(
 
 @transaction.atomic
 def decide_exception(
-    *, actor: Any, exception: ComplianceException, approve: bool, note: str = ""
+    *, actor: User, exception: ComplianceException, approve: bool, note: str = ""
 ) -> ComplianceException:
     """Approve or reject a requested exception. The requester never decides their own."""
     require_perm(actor, DECIDE)
@@ -108,7 +108,7 @@ def decide_exception(
 
 
 @transaction.atomic
-def revoke_exception(*, actor: Any, exception: ComplianceException, note: str) -> ComplianceException:
+def revoke_exception(*, actor: User, exception: ComplianceException, note: str) -> ComplianceException:
     """End an approved exception early; what it covered counts again at once."""
     require_perm(actor, DECIDE)
     exception = ComplianceException.objects.select_for_update().get(pk=exception.pk)

@@ -14,8 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from access.errors import DomainError
-from access.permissions import require_perm
+from access.models import User
+from core.errors import DomainError
+from core.permissions import require_perm
 from governance.models import Control, ControlTest, Finding, Requirement, Risk
 
 CHANGE_FINDING = "governance.change_finding"
@@ -58,7 +59,7 @@ def _apply(finding: Finding, data: FindingData) -> None:
 
 
 @transaction.atomic
-def create_finding(*, actor: Any, data: FindingData) -> Finding:
+def create_finding(*, actor: User, data: FindingData) -> Finding:
     require_perm(actor, "governance.add_finding")
     finding = Finding(raised_by=actor)
     _apply(finding, data)
@@ -68,7 +69,7 @@ def create_finding(*, actor: Any, data: FindingData) -> Finding:
 
 
 @transaction.atomic
-def update_finding(*, actor: Any, finding: Finding, data: FindingData) -> Finding:
+def update_finding(*, actor: User, finding: Finding, data: FindingData) -> Finding:
     require_perm(actor, CHANGE_FINDING)
     finding = Finding.objects.select_for_update().get(pk=finding.pk)
     if finding.status == Finding.Status.CLOSED:
@@ -80,7 +81,7 @@ def update_finding(*, actor: Any, finding: Finding, data: FindingData) -> Findin
 
 
 @transaction.atomic
-def close_finding(*, actor: Any, finding: Finding) -> Finding:
+def close_finding(*, actor: User, finding: Finding) -> Finding:
     require_perm(actor, CHANGE_FINDING)
     if finding.status == Finding.Status.CLOSED:
         raise DomainError("This finding is already closed.")
@@ -91,7 +92,7 @@ def close_finding(*, actor: Any, finding: Finding) -> Finding:
 
 
 @transaction.atomic
-def reopen_finding(*, actor: Any, finding: Finding) -> Finding:
+def reopen_finding(*, actor: User, finding: Finding) -> Finding:
     require_perm(actor, CHANGE_FINDING)
     if finding.status != Finding.Status.CLOSED:
         raise DomainError("Only a closed finding can be reopened.")

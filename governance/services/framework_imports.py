@@ -21,12 +21,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from access.models import User
-from access.permissions import require_perm
+from core.permissions import require_perm
 from governance.importers import EXTENSIONS as FORMAT_OF_EXTENSION
 from governance.importers import FORMATS
 from governance.services.frameworks import MAX_FILE_BYTES
-from workbench.models import JobRun
-from workbench.services import queue_task
+from jobs.models import JobRun
+from jobs.services import queue_task
 
 IMPORT_TASK = "governance.import_framework"
 MAX_FILENAME = 255

@@ -27,23 +27,25 @@ write transaction begins, so the import stays all or nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from auditlog import get_logentry_model
 from auditlog.context import auditlog_value
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from access.errors import DomainError
 from access.models import User
-from access.permissions import require_perm
+from core.errors import DomainError
+from core.permissions import require_perm
 from governance.importers import FrameworkImportError, ImportIssue, ParsedFramework, RequirementNode, parse_framework
 from governance.importers.versions import compare_versions
 from governance.models import Framework, Requirement
+from governance.services.import_report import ImportReport, Progress, VersionOrder, no_progress
+from jobs.isolation import call_isolated
 
 BATCH_SIZE = 1000
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -55,106 +57,20 @@ POSITION_FIELDS = ("order", "depth")
 SOURCES = {"yaml": Framework.Source.YAML, "csv": Framework.Source.CSV, "oscal": Framework.Source.OSCAL}
 
 
-class VersionOrder:
-    """How the file's version relates to the imported one (``ImportReport.version_order``)."""
-
-    NEW = "new"  # the framework did not exist
-    NEWER = "newer"
-    SAME = "same"
-    OLDER = "older"  # only with allow_older
-    UNKNOWN = "unknown"
-
-
-class Progress(Protocol):
-    """Told how far an import got; called outside the write transaction only."""
-
-    def __call__(self, phase: str, *, done: int | None = None, total: int | None = None) -> None: ...
-
-
-def _no_progress(phase: str, *, done: int | None = None, total: int | None = None) -> None:
-    return None
-
-
 def _size(count: int) -> str:
     return f"{count / (1024 * 1024):.1f} MB" if count >= 1024 * 1024 else f"{max(1, round(count / 1024))} KB"
 
 
-@dataclass
-class ImportReport:
-    """What an import did, by requirement."""
-
-    framework: Framework
-    fmt: str
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    restored: int = 0
-    withdrawn: int = 0
-    framework_created: bool = False
-    previous_version: str = ""
-    version_order: str = VersionOrder.NEW
-    changed_ref_ids: list[str] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return self.created + self.updated + self.unchanged
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "framework": self.framework.key,
-            "version": self.framework.version,
-            "previous_version": self.previous_version,
-            "format": self.fmt,
-            "framework_created": self.framework_created,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "removed": self.removed,
-            "restored": self.restored,
-            "withdrawn": self.withdrawn,
-            "version_order": self.version_order,
-            "version_note": self.version_note(),
-        }
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated or self.removed or self.restored)
-
-    def version_note(self) -> str:
-        """What the report must say about the version, or nothing when it is simply newer."""
-        version, previous = self.framework.version or "(none)", self.previous_version or "(none)"
-        if self.version_order == VersionOrder.SAME and self.changed:
-            same = version if version == previous else f"{version} (imported as {previous})"
-            return f"Same version {same} as before, with changed content: imported as a correction."
-        if self.version_order == VersionOrder.OLDER:
-            return f"Version {version} is older than the imported version {previous}: imported as confirmed."
-        if self.version_order == VersionOrder.UNKNOWN:
-            return (
-                f"The order of version {version} and the imported version {previous} cannot be told; imported as given."
-            )
-        return ""
-
-    def summary(self) -> str:
-        verb = "Imported" if self.framework_created else "Re-imported"
-        withdrawn = f" {self.withdrawn} withdrawn (kept, marked removed)." if self.withdrawn else ""
-        note = f" {version_note}" if (version_note := self.version_note()) else ""
-        return (
-            f"{verb} {self.framework.name} {self.framework.version} ({self.framework.key}): "
-            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.removed} removed, {self.restored} restored.{withdrawn}{note}"
-        )
-
-
 def import_framework(
     *,
-    actor: User,
+    actor: User | None,
     data: bytes,
     filename: str,
     fmt: str | None = None,
     framework_key: str | None = None,
     allow_older: bool = False,
     progress: Progress | None = None,
+    isolated: bool = False,
 ) -> ImportReport:
     """Validate a framework file as a whole, then create or update the framework in one transaction.
 
@@ -163,21 +79,30 @@ def import_framework(
     when it is an older version of an imported framework and ``allow_older`` is not set.
     ``framework_key`` overrides the key the file gives (useful for OSCAL catalogs).
     ``progress`` hears of each phase; it is never called inside the write transaction.
+    ``actor`` is None only for the command line (``manage.py import_framework`` without ``--actor``):
+    whoever runs it operates the installation, and the audit trail names the command and the
+    operating-system user (``core.actor.acting``).
+    ``isolated`` parses the file in a child process with memory and time limits
+    (``jobs.isolation``): for uploads, so a hostile file can crash nothing but that child.
     """
-    say = progress or _no_progress
-    require_perm(actor, "governance.add_framework")
+    say = progress or no_progress
+    if actor is not None:  # None: the command line, run by whoever operates the installation
+        require_perm(actor, "governance.add_framework")
     if len(data) > MAX_FILE_BYTES:
         raise FrameworkImportError(
             [ImportIssue("file", "", f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")]
         )
     # Parsing happens before the transaction: on SQLite the write lock is taken when it begins.
     say(f"Reading and validating {filename or 'the file'} ({_size(len(data))})")
-    parsed = parse_framework(data, filename=filename, fmt=fmt)
+    if isolated:
+        parsed = call_isolated("governance.importers:parse_framework", data, filename=filename, fmt=fmt)
+    else:
+        parsed = parse_framework(data, filename=filename, fmt=fmt)
     count = len(parsed.nodes)
     say(f"{count} requirement{'s' if count != 1 else ''} validated", done=count, total=count)
     if framework_key:
         parsed.meta.key = framework_key.strip()
-    if Framework.objects.filter(key=parsed.meta.key).exists():
+    if actor is not None and Framework.objects.filter(key=parsed.meta.key).exists():
         require_perm(actor, "governance.change_framework")
     say(f"Writing {count} requirement{'s' if count != 1 else ''} in one transaction (all or nothing)")
     try:
@@ -187,7 +112,7 @@ def import_framework(
 
 
 @transaction.atomic
-def _write_import(*, actor: User, parsed: ParsedFramework, allow_older: bool) -> ImportReport:
+def _write_import(*, actor: User | None, parsed: ParsedFramework, allow_older: bool) -> ImportReport:
     now = timezone.now()
     framework, created, previous_version = _save_framework(actor=actor, parsed=parsed, now=now)
     report = ImportReport(framework=framework, fmt=parsed.fmt, framework_created=created)
@@ -202,6 +127,7 @@ def _write_import(*, actor: User, parsed: ParsedFramework, allow_older: bool) ->
     new_nodes = [n for n in parsed.nodes if n.ref_id not in existing]
     ids = _create_new(framework, new_nodes, now)
     report.created = len(new_nodes)
+    report.created_sections = sum(1 for node in new_nodes if node.is_section)
     to_update: list[Requirement] = []
     for node in parsed.nodes:
         parent_id = ids[node.parent_ref_id] if node.parent_ref_id else None
@@ -230,8 +156,21 @@ def _write_import(*, actor: User, parsed: ParsedFramework, allow_older: bool) ->
             row.updated_at = now
             to_update.append(row)
     _bulk_update(to_update)
+    _count_totals(framework, report)
     _log_import(actor=actor, framework=framework, report=report)
     return report
+
+
+def _count_totals(framework: Framework, report: ImportReport) -> None:
+    """The framework's size after the import, counted as the Frameworks list counts it (one query)."""
+    current = Q(removed_at__isnull=True)
+    totals = Requirement.objects.filter(framework=framework).aggregate(
+        requirements=Count("pk", filter=current & Q(is_section=False)),
+        sections=Count("pk", filter=current & Q(is_section=True)),
+        removed=Count("pk", filter=Q(removed_at__isnull=False, is_section=False)),
+    )
+    report.requirements, report.sections = totals["requirements"], totals["sections"]
+    report.removed_total = totals["removed"]
 
 
 def _positions(nodes: list[RequirementNode], existing: dict[str, Requirement]) -> dict[str, tuple[int, int]]:
@@ -283,7 +222,7 @@ def _version_order(parsed: ParsedFramework, previous: str, *, allow_older: bool)
     raise FrameworkImportError([ImportIssue(meta.where.get("version", meta.location or "file"), "version", message)])
 
 
-def _save_framework(*, actor: User, parsed: ParsedFramework, now: datetime) -> tuple[Framework, bool, str]:
+def _save_framework(*, actor: User | None, parsed: ParsedFramework, now: datetime) -> tuple[Framework, bool, str]:
     meta = parsed.meta
     framework = Framework.objects.select_for_update().filter(key=meta.key).first()
     created = framework is None
@@ -388,18 +327,19 @@ def _bulk_update(rows: list[Requirement]) -> None:
             cursor.executemany(sql, params[start : start + BATCH_SIZE])
 
 
-def _log_import(*, actor: User, framework: Framework, report: ImportReport) -> None:
+def _log_import(*, actor: User | None, framework: Framework, report: ImportReport) -> None:
     """One audit-trail entry for the whole import (bulk writes bypass the per-row entries)."""
     log_entry = get_logentry_model()
     summary = report.as_dict()
     changes: dict[str, list[Any]] = {
-        "requirements created": [None, report.created],
-        "requirements updated": [None, report.updated],
-        "requirements removed": [None, report.removed],
-        "requirements unchanged": [None, report.unchanged],
+        "size": [None, report.totals()],
+        "entries created": [None, report.created],
+        "entries updated": [None, report.updated],
+        "entries removed": [None, report.removed],
+        "entries unchanged": [None, report.unchanged],
     }
     if report.withdrawn:
-        changes["requirements withdrawn"] = [None, report.withdrawn]
+        changes["entries withdrawn"] = [None, report.withdrawn]
     if report.previous_version != framework.version:
         changes["version"] = [report.previous_version or None, framework.version]
     if note := report.version_note():
@@ -421,7 +361,7 @@ def _log_import(*, actor: User, framework: Framework, report: ImportReport) -> N
             changes_text=report.summary(),
             additional_data={"import": summary},
             actor=actor,
-            actor_email=actor.email,
+            actor_email=actor.email if actor is not None else None,
         )
     finally:
         if context is not None and isinstance(previous, dict):
@@ -433,7 +373,7 @@ def library_files() -> list[Path]:
     return sorted(p for p in LIBRARY_DIR.iterdir() if p.suffix.lower() in LIBRARY_FORMATS)
 
 
-def import_library(*, actor: User, only_new: bool = False, allow_older: bool = False) -> list[ImportReport]:
+def import_library(*, actor: User | None, only_new: bool = False, allow_older: bool = False) -> list[ImportReport]:
     """Import every shipped framework.
 
     With ``only_new``, skip those imported already unless the shipped version is newer. Else

@@ -1,23 +1,27 @@
-"""Who answers for what: one owner (or assignee) given to many frameworks, requirements,
-planned control tests, exceptions or findings at once, e.g. when someone leaves or a team is reorganised.
+"""Who answers for what: one owner (or assignee) given to many rows of a list at once, e.g.
+when someone leaves or a team is reorganised. The one bulk-owner service of every list.
 
-Controls, risks and assets have their own owner services, because their owners also gain
-object permissions; the owners here are named responsibility, shown and filtered on, and
-need no permission of their own.
+Most owners are named responsibility, shown and filtered on, needing no permission of their
+own. Controls and risks are different: their owners also gain object permissions, so each
+changed row goes through the kind's own one-row service (``assign``), which checks that the
+person may own it and moves the permissions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from access.permissions import require_perm
-from governance.models import ComplianceException, ControlTest, Finding, Framework, Requirement
+from access.models import User
+from core.permissions import require_perm
+from governance.models import Asset, ComplianceException, Control, ControlTest, Finding, Framework, Requirement, Risk
 from governance.scoping import can
+from governance.services.controls import assign_control_owner
+from governance.services.risks import MANAGE_RISKS, assign_risk_owner
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,16 @@ class OwnedKind:
     field: str  # the foreign key to the user
     perm: str  # needed to give these objects an owner
     noun: str  # plural, for messages
+    # The one-row service for kinds whose owners gain more than a name (object permissions).
+    assign: Callable[..., Any] | None = None
+
+
+def _assign_control(actor: User, row: Any, person: Any) -> None:
+    assign_control_owner(actor=actor, control=row, owner=person)
+
+
+def _assign_risk(actor: User, row: Any, person: Any) -> None:
+    assign_risk_owner(actor=actor, risk=row, owner=person)
 
 
 FRAMEWORKS = OwnedKind(Framework, "owner", "governance.change_framework", "frameworks")
@@ -33,6 +47,9 @@ REQUIREMENTS = OwnedKind(Requirement, "owner", "governance.change_requirement", 
 CONTROL_TESTS = OwnedKind(ControlTest, "assignee", "governance.change_controltest", "control tests")
 EXCEPTIONS = OwnedKind(ComplianceException, "owner", "governance.change_complianceexception", "exceptions")
 FINDINGS = OwnedKind(Finding, "owner", "governance.change_finding", "findings")
+ASSETS = OwnedKind(Asset, "owner", "governance.change_asset", "assets")
+CONTROLS = OwnedKind(Control, "owner", "governance.change_control", "controls", assign=_assign_control)
+RISKS = OwnedKind(Risk, "owner", MANAGE_RISKS, "risks", assign=_assign_risk)
 
 
 def check_person(field: str, person: Any) -> None:
@@ -67,7 +84,7 @@ def _refuse_performed_tests(tests: list[Any]) -> None:
 
 
 @transaction.atomic
-def bulk_assign(*, actor: Any, kind: OwnedKind, objects: Iterable[Any], person: Any) -> int:
+def bulk_assign(*, actor: User, kind: OwnedKind, objects: Iterable[Any], person: Any) -> int:
     """Give every object the same owner (``None`` clears it); returns how many changed. All or nothing.
 
     Each object is saved on its own so the audit trail has an entry per change.
@@ -81,8 +98,12 @@ def bulk_assign(*, actor: Any, kind: OwnedKind, objects: Iterable[Any], person: 
     wanted = getattr(person, "pk", None)
     changed = 0
     for row in rows:
-        if getattr(row, f"{kind.field}_id") != wanted:
+        if getattr(row, f"{kind.field}_id") == wanted:
+            continue
+        if kind.assign is not None:
+            kind.assign(actor, row, person)
+        else:
             setattr(row, kind.field, person)
             row.save(update_fields=[kind.field, "updated_at"])
-            changed += 1
+        changed += 1
     return changed

@@ -30,20 +30,23 @@ Rules decided here (and shown to users as readable errors):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Q
 from django.utils import timezone
 
-from access.errors import DomainError, PermissionDeniedError, SegregationOfDutiesError
-from access.permissions import require_perm
+from access.models import User
+from core.errors import DomainError, PermissionDeniedError, SegregationOfDutiesError
+from core.permissions import require_perm
 from governance.models import Asset, Control, Risk, RiskMatrix
-from governance.scoping import can, hand_over_object_perms, scoped
+from governance.scoping import check_may_own, hand_over_object_perms, scoped
+from governance.selectors.pickers import assets_for_picker
+from governance.selectors.risks import risk_matrix
 
 MANAGE_RISKS = "governance.change_risk"
 MAX_ACCEPTANCE_DAYS = 3 * 365
@@ -57,15 +60,7 @@ LEVEL_FIELDS = {
 }
 
 
-def active_matrix() -> RiskMatrix:
-    """The one risk matrix (created by migration 0002; recreated with defaults if missing)."""
-    matrix = RiskMatrix.objects.filter(pk=1).first() or RiskMatrix.objects.order_by("pk").first()
-    if matrix is None:
-        raise DomainError("No risk matrix is configured; run the migrations.")
-    return matrix
-
-
-def is_risk_manager(user: Any) -> bool:
+def is_risk_manager(user: User) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active and user.has_perm(MANAGE_RISKS))
 
 
@@ -132,12 +127,12 @@ def _levels(data: RiskData, size: int) -> dict[str, int]:
     return levels
 
 
-def _check_user(user: Any, field_name: str, what: str) -> None:
+def _check_user(user: User, field_name: str, what: str) -> None:
     if user is not None and not user.is_active:
         raise ValidationError({field_name: f"This user is deactivated; choose an active user as the {what}."})
 
 
-def _check_acceptance(approver: Any, expires: date | None, owner: Any) -> None:
+def _check_acceptance(approver: User, expires: date | None, owner: User | None) -> None:
     """``approver`` is the acting risk manager (``_with_treatment`` checked that): not the owner, a valid date."""
     if owner is not None and approver.pk == owner.pk:
         raise SegregationOfDutiesError(
@@ -167,7 +162,7 @@ def _acceptance_changed(risk: Risk | None, data: RiskData) -> bool:
     )
 
 
-def _with_treatment(actor: Any, risk: Risk | None, data: RiskData) -> RiskData:
+def _with_treatment(actor: User, risk: Risk | None, data: RiskData) -> RiskData:
     """``data`` checked for its treatment, with the approver decided: the actor when they accept now."""
     if data.treatment not in Risk.Treatment.values:
         raise ValidationError({"treatment": "Choose mitigate, accept, transfer or avoid."})
@@ -199,7 +194,7 @@ def _with_treatment(actor: Any, risk: Risk | None, data: RiskData) -> RiskData:
     return data.updated(accepted_by=actor)
 
 
-def _check_controls(actor: Any, controls: Sequence[Control]) -> None:
+def _check_controls(actor: User, controls: Sequence[Control]) -> None:
     if not controls:
         return
     ids = {c.pk for c in controls}
@@ -208,13 +203,12 @@ def _check_controls(actor: Any, controls: Sequence[Control]) -> None:
         raise ValidationError({"controls": "You can link only controls you can see."})
 
 
-def _check_assets(actor: Any, risk: Risk | None, assets: Sequence[Asset]) -> None:
+def _check_assets(actor: User, risk: Risk | None, assets: Sequence[Asset]) -> None:
     """Newly linked assets must be active ones the actor may pick (the inventory, or a risk owner's own)."""
     ids = {a.pk for a in assets}
     new = ids - (set(risk.assets.values_list("pk", flat=True)) if risk is not None else set())
     if not new:
         return
-    from governance.selectors.pickers import assets_for_picker  # here: the selectors import this module
 
     if assets_for_picker(actor, {"active": "1"}).filter(pk__in=new).count() != len(new):
         raise ValidationError({"assets": "You can link only active assets you can see."})
@@ -249,11 +243,12 @@ def _apply(risk: Risk, data: RiskData, levels: dict[str, int]) -> None:
 
 
 @transaction.atomic
-def create_risk(*, actor: Any, data: RiskData) -> Risk:
+def create_risk(*, actor: User, data: RiskData) -> Risk:
     """Record a risk; its owner (if any) receives the owner's object permissions."""
     require_perm(actor, "governance.add_risk")
-    levels = _levels(data, active_matrix().size)
+    levels = _levels(data, risk_matrix().size)
     _check_user(data.owner, "owner", "owner")
+    check_may_own(data.owner, Risk)
     data = _with_treatment(actor, None, data)
     _check_controls(actor, data.controls)
     _check_assets(actor, None, data.assets)
@@ -269,15 +264,17 @@ def create_risk(*, actor: Any, data: RiskData) -> Risk:
 
 
 @transaction.atomic
-def update_risk(*, actor: Any, risk: Risk, data: RiskData) -> Risk:
+def update_risk(*, actor: User, risk: Risk, data: RiskData) -> Risk:
     """Change a risk. Owners may edit their own risks; the owner and acceptance need a risk manager."""
     require_perm(actor, MANAGE_RISKS, risk)
     risk = Risk.objects.select_for_update().get(pk=risk.pk)
-    levels = _levels(data, active_matrix().size)
+    levels = _levels(data, risk_matrix().size)
     owner_changed = risk.owner_id != getattr(data.owner, "pk", None)
     if owner_changed and not is_risk_manager(actor):
         raise PermissionDeniedError("Only a risk manager may change the owner of a risk.")
     _check_user(data.owner, "owner", "owner")
+    if owner_changed:
+        check_may_own(data.owner, Risk)
     data = _with_treatment(actor, risk, data)
     _check_controls(actor, data.controls)
     _check_assets(actor, risk, data.assets)
@@ -298,13 +295,14 @@ def update_risk(*, actor: Any, risk: Risk, data: RiskData) -> Risk:
 
 
 @transaction.atomic
-def assign_risk_owner(*, actor: Any, risk: Risk, owner: Any) -> Risk:
+def assign_risk_owner(*, actor: User, risk: Risk, owner: Any) -> Risk:
     """Make ``owner`` (or nobody) the owner of ``risk``, moving the owner's object permissions."""
     require_perm(actor, MANAGE_RISKS)
     _check_user(owner, "owner", "owner")
     risk = Risk.objects.select_for_update().get(pk=risk.pk)
     if risk.owner_id == getattr(owner, "pk", None):
         return risk
+    check_may_own(owner, Risk)
     if owner is not None and risk.treatment == Risk.Treatment.ACCEPT and risk.accepted_by_id == owner.pk:
         raise SegregationOfDutiesError(
             f"{owner} accepted {risk.ref}; the approver of an accepted risk cannot become its owner."
@@ -317,19 +315,7 @@ def assign_risk_owner(*, actor: Any, risk: Risk, owner: Any) -> Risk:
 
 
 @transaction.atomic
-def bulk_assign_risk_owner(*, actor: Any, risks: QuerySet[Risk] | Iterable[Risk], owner: Any) -> int:
-    """Give every risk in ``risks`` the same owner; returns how many changed. All or nothing."""
-    require_perm(actor, MANAGE_RISKS)
-    changed = 0
-    for risk in risks:
-        if risk.owner_id != getattr(owner, "pk", None):
-            assign_risk_owner(actor=actor, risk=risk, owner=owner)
-            changed += 1
-    return changed
-
-
-@transaction.atomic
-def close_risk(*, actor: Any, risk: Risk) -> Risk:
+def close_risk(*, actor: User, risk: Risk) -> Risk:
     require_perm(actor, MANAGE_RISKS)
     if risk.status == Risk.Status.CLOSED:
         raise DomainError(f"{risk.ref} is already closed.")
@@ -339,17 +325,13 @@ def close_risk(*, actor: Any, risk: Risk) -> Risk:
 
 
 @transaction.atomic
-def reopen_risk(*, actor: Any, risk: Risk) -> Risk:
+def reopen_risk(*, actor: User, risk: Risk) -> Risk:
     require_perm(actor, MANAGE_RISKS)
     if risk.status == Risk.Status.OPEN:
         raise DomainError(f"{risk.ref} is already open.")
     risk.status = Risk.Status.OPEN
     risk.save(update_fields=["status", "updated_at"])
     return risk
-
-
-def may_edit_risk(user: Any, risk: Risk) -> bool:
-    return can(user, risk, "change")
 
 
 # --- Matrix ---
@@ -392,7 +374,7 @@ def risks_off_grid(size: int) -> int:
 @transaction.atomic
 def update_risk_matrix(
     *,
-    actor: Any,
+    actor: User,
     size: int,
     likelihood_labels: Sequence[str],
     impact_labels: Sequence[str],
@@ -400,7 +382,7 @@ def update_risk_matrix(
 ) -> RiskMatrix:
     """Reconfigure the matrix. Shrinking is refused while risks are rated above the new size."""
     require_perm(actor, "governance.change_riskmatrix")
-    matrix = RiskMatrix.objects.select_for_update().get(pk=active_matrix().pk)
+    matrix = RiskMatrix.objects.select_for_update().get(pk=risk_matrix().pk)
     if isinstance(size, bool) or not isinstance(size, int):
         raise ValidationError({"size": "The size is a whole number from 3 to 5."})
     matrix.size = size

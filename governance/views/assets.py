@@ -11,17 +11,34 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from access.errors import DomainError
 from access.models import User
+from core.errors import DomainError
+from core.listing import Column, ListSpec, build_list, csv_response
+from governance.filters import AssetFilterSet
+from governance.forms.risks import AssetForm, BulkOwnerForm, add_service_errors
 from governance.models import Asset
 from governance.selectors import assets as selectors
 from governance.services import assets as services
-from governance.views.risk_forms import AssetForm, BulkOwnerForm, add_service_errors
-from governance.views.risks import clean_params, posted_data
-from workbench.listing import build_list, csv_response
+from governance.views.risks import posted_data
 
 VIEW = "governance.view_asset"
 CHANGE = "governance.change_asset"
+
+
+ASSET_LIST = ListSpec(
+    AssetFilterSet,
+    columns=(
+        Column("Name", lambda a: a.name),
+        Column("Kind", lambda a: a.get_kind_display()),
+        Column("Owner", lambda a: a.owner.email if a.owner else ""),
+        Column("Data classification", lambda a: a.get_data_classification_display()),
+        Column("Criticality", lambda a: a.get_criticality_display()),
+        Column("Vendor", lambda a: a.vendor),
+        Column("Active", lambda a: "yes" if a.is_active else "no"),
+        Column("Open risks", lambda a: a.open_risks),
+        Column("Description", lambda a: a.description),
+    ),
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -39,7 +56,7 @@ def _asset(request: HttpRequest, pk: int) -> Asset:
 @permission_required(VIEW, raise_exception=True)
 def asset_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    listing = build_list(selectors.ASSET_LIST, selectors.assets_visible_to(user), clean_params(request), user=user)
+    listing = build_list(ASSET_LIST, selectors.assets_visible_to(user), request)
     can_change = user.has_perm(CHANGE)
     context = {
         "listing": listing,
@@ -54,27 +71,7 @@ def asset_list(request: HttpRequest) -> HttpResponse:
 @permission_required(VIEW, raise_exception=True)
 def asset_export(request: HttpRequest) -> HttpResponse:
     assets = selectors.assets_visible_to(_user(request))
-    return csv_response(selectors.ASSET_LIST, assets, clean_params(request), "assets.csv")
-
-
-@require_POST
-@login_required
-@permission_required(CHANGE, raise_exception=True)
-def asset_bulk_owner(request: HttpRequest) -> HttpResponse:
-    form = BulkOwnerForm(request.POST)
-    ids = form.selected_ids()
-    if not form.is_valid() or not ids:
-        messages.error(request, "Tick at least one asset and choose a valid owner.")
-        return redirect("governance:asset_list")
-    try:
-        changed = services.bulk_assign_asset_owner(
-            actor=_user(request), assets=Asset.objects.filter(pk__in=ids), owner=form.cleaned_data["owner"]
-        )
-    except (DomainError, ValidationError) as exc:
-        messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
-    else:
-        messages.success(request, f"Owner changed on {changed} asset{'s' if changed != 1 else ''}.")
-    return redirect("governance:asset_list")
+    return csv_response(ASSET_LIST, assets, request, "assets.csv")
 
 
 @login_required

@@ -11,24 +11,44 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from access.errors import DomainError, SegregationOfDutiesError
 from access.models import User
-from governance.models import ComplianceException
-from governance.selectors import exceptions as selectors
-from governance.services import exceptions as services
-from governance.services import owners
-from governance.views.risk_forms import (
+from core.errors import DomainError, SegregationOfDutiesError
+from core.listing import Column, ListSpec, build_list, csv_response
+from governance.filters import ExceptionFilterSet
+from governance.forms.risks import (
     BulkOwnerForm,
     ExceptionDecisionForm,
     ExceptionRequestForm,
     ExceptionRevokeForm,
     add_service_errors,
 )
-from governance.views.risks import clean_params, posted_data
-from workbench.listing import build_list, csv_response
+from governance.models import ComplianceException
+from governance.selectors import exceptions as selectors
+from governance.services import exceptions as services
+from governance.services import owners
+from governance.views.risks import posted_data
+from governance.views.scope import require_view
 
-VIEW = "governance.view_complianceexception"
 DECIDE = services.DECIDE
+
+
+EXCEPTION_LIST = ListSpec(
+    ExceptionFilterSet,
+    columns=(
+        Column("Title", lambda e: e.title),
+        Column("Status", lambda e: e.get_status_display()),
+        Column("Requirement", lambda e: selectors.requirement_label(e.requirement)),
+        Column("Control", lambda e: e.control.ref if e.control else ""),
+        Column("Requested by", lambda e: e.requested_by.email),
+        Column("Owner", lambda e: e.owner.email if e.owner else ""),
+        Column("Approver", lambda e: e.approver.email if e.approver else ""),
+        Column("Decided at", lambda e: e.decided_at or ""),
+        Column("Expires on", lambda e: e.expires_on),
+        Column("Reason", lambda e: e.reason),
+        Column("Compensating measures", lambda e: e.compensating_measures),
+        Column("Decision note", lambda e: e.decision_note),
+    ),
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -43,10 +63,10 @@ def _exception(request: HttpRequest, pk: int) -> ComplianceException:
 
 
 @login_required
-@permission_required(VIEW, raise_exception=True)
+@require_view(ComplianceException)
 def exception_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    listing = build_list(selectors.EXCEPTION_LIST, selectors.exceptions_visible_to(user), clean_params(request), user)
+    listing = build_list(EXCEPTION_LIST, selectors.exceptions_visible_to(user), request)
     context = {
         "listing": listing,
         "can_request": user.has_perm("governance.add_complianceexception"),
@@ -56,14 +76,14 @@ def exception_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@permission_required(VIEW, raise_exception=True)
+@require_view(ComplianceException)
 def exception_export(request: HttpRequest) -> HttpResponse:
     exceptions = selectors.exceptions_visible_to(_user(request))
-    return csv_response(selectors.EXCEPTION_LIST, exceptions, clean_params(request), "exceptions.csv")
+    return csv_response(EXCEPTION_LIST, exceptions, request, "exceptions.csv")
 
 
 @login_required
-@permission_required(VIEW, raise_exception=True)
+@require_view(ComplianceException)
 def exception_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     exception = _exception(request, pk)

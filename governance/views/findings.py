@@ -11,19 +11,38 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from access.errors import DomainError
 from access.models import User
+from core.errors import DomainError
+from core.listing import Column, ListSpec, build_list, csv_response
+from governance.filters import FindingFilterSet
+from governance.forms.risks import BulkOwnerForm, FindingForm, add_service_errors
 from governance.models import Finding
 from governance.selectors import findings as selectors
 from governance.selectors.exceptions import requirement_label
 from governance.services import findings as services
 from governance.services import owners
-from governance.views.risk_forms import BulkOwnerForm, FindingForm, add_service_errors
-from governance.views.risks import clean_params, posted_data
-from workbench.listing import build_list, csv_response
+from governance.views.risks import posted_data
 
 VIEW = "governance.view_finding"
 CHANGE = services.CHANGE_FINDING
+
+
+FINDING_LIST = ListSpec(
+    FindingFilterSet,
+    columns=(
+        Column("Title", lambda f: f.title),
+        Column("Severity", lambda f: f.get_severity_display()),
+        Column("Status", lambda f: f.get_status_display()),
+        Column("Control", lambda f: f.control.ref if f.control else ""),
+        Column("Requirement", lambda f: requirement_label(f.requirement)),
+        Column("Risk", lambda f: f.risk.ref if f.risk else ""),
+        Column("Owner", lambda f: f.owner.email if f.owner else ""),
+        Column("Raised by", lambda f: f.raised_by.email if f.raised_by else ""),
+        Column("Due date", lambda f: f.due_date or ""),
+        Column("Closed at", lambda f: f.closed_at or ""),
+        Column("Description", lambda f: f.description),
+    ),
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -41,7 +60,7 @@ def _finding(request: HttpRequest, pk: int) -> Finding:
 @permission_required(VIEW, raise_exception=True)
 def finding_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    listing = build_list(selectors.FINDING_LIST, selectors.findings_visible_to(user), clean_params(request), user)
+    listing = build_list(FINDING_LIST, selectors.findings_visible_to(user), request)
     context = {
         "listing": listing,
         "can_add": user.has_perm("governance.add_finding"),
@@ -54,7 +73,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
 @permission_required(VIEW, raise_exception=True)
 def finding_export(request: HttpRequest) -> HttpResponse:
     findings = selectors.findings_visible_to(_user(request))
-    return csv_response(selectors.FINDING_LIST, findings, clean_params(request), "findings.csv")
+    return csv_response(FINDING_LIST, findings, request, "findings.csv")
 
 
 @login_required

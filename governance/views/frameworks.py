@@ -6,6 +6,7 @@ Views parse the request, call a selector or a service and render; rules live in
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, cast
 
 from django import forms
@@ -18,20 +19,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from access.errors import DomainError
 from access.models import User
+from core.errors import DomainError
+from core.listing import Column, ListSpec, build_list, csv_response
+from governance.filters import FrameworkFilterSet, RequirementFilterSet
+from governance.forms.risks import BulkOwnerForm
 from governance.importers import FORMATS
 from governance.models import Framework, Requirement
 from governance.selectors import frameworks as selectors
+from governance.selectors.pickers import people_masked
 from governance.services import framework_imports, owners
 from governance.services import frameworks as services
-from governance.views.owners import person_filter
-from governance.views.risk_forms import BulkOwnerForm
-from workbench.listing import Column, Filter, ListSpec, build_list, csv_response
+from governance.views.scope import require_view
 
-VIEW_FRAMEWORK = "governance.view_framework"
 ADD_FRAMEWORK = "governance.add_framework"
-VIEW_REQUIREMENT = "governance.view_requirement"
 CHANGE_REQUIREMENT = "governance.change_requirement"
 TREE_PAGE_SIZE = 200
 BULK_MAX = 500
@@ -142,40 +143,32 @@ FRAMEWORK_COLUMNS = (
     Column("owner", lambda f: f.owner.email if f.owner else ""),
 )
 
-FRAMEWORK_LIST = ListSpec(
-    search_fields=("name", "key", "publisher", "description"),
-    filters=(Filter("source", "Source", "source", choices=Framework.Source.choices), person_filter()),
-    sorts={
-        "name": "name",
-        "key": "key",
-        "version": "version",
-        "requirements": "requirement_count",
-        "imported": "imported_at",
-    },
-    default_sort="name",
-    columns=FRAMEWORK_COLUMNS,
-)
+FRAMEWORK_LIST = ListSpec(FrameworkFilterSet, columns=FRAMEWORK_COLUMNS)
 
 
 @login_required
-@permission_required(VIEW_FRAMEWORK, raise_exception=True)
+@require_view(Framework)
 def framework_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     queryset = selectors.frameworks_visible_to(user=user)
-    listing = build_list(FRAMEWORK_LIST, queryset, request.GET, user)
+    listing = build_list(FRAMEWORK_LIST, queryset, request)
     context = {"listing": listing, "bulk_form": BulkOwnerForm() if user.has_perm(owners.FRAMEWORKS.perm) else None}
     return render(request, "governance/frameworks/framework_list.html", context)
 
 
 @login_required
-@permission_required(VIEW_FRAMEWORK, raise_exception=True)
+@require_view(Framework)
 def framework_export(request: HttpRequest) -> HttpResponse:
-    queryset = selectors.frameworks_visible_to(user=_user(request))
-    return csv_response(FRAMEWORK_LIST, queryset, request.GET, "frameworks.csv")
+    user = _user(request)
+    queryset = selectors.frameworks_visible_to(user=user)
+    # Who imported and who owns are named only to those who may see users.
+    people = {"imported_by": lambda f: f.imported_by, "owner": lambda f: f.owner}
+    spec = replace(FRAMEWORK_LIST, columns=people_masked(FRAMEWORK_LIST.columns, user, people))
+    return csv_response(spec, queryset, request, "frameworks.csv")
 
 
 @login_required
-@permission_required(VIEW_FRAMEWORK, raise_exception=True)
+@require_view(Framework)
 def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     try:
@@ -207,54 +200,13 @@ def framework_import(request: HttpRequest) -> HttpResponse:
             _apply_errors(form, exc)
             status = getattr(exc, "status_code", 400)
         else:
-            return redirect("workbench:task_progress", run_id=run.pk)
+            return redirect("jobs:task_progress", run_id=run.pk)
     elif request.method == "POST":
         status = 400
     return render(request, "governance/frameworks/framework_import.html", {"form": form}, status=status)
 
 
 # --- Requirements ---
-
-
-def _requirement_list_spec(user: User) -> ListSpec:
-    return ListSpec(
-        search_fields=("ref_id", "title", "text"),
-        filters=(
-            Filter("framework", "Framework", "framework__key", choices=lambda: selectors.framework_choices(user=user)),
-            Filter("applicable", "Applicable", "applicable", choices=YES_NO, convert=_yes),
-            Filter(
-                "removed",
-                "Status",
-                "removed_at__isnull",
-                choices=(("no", "Current"), ("yes", "Removed")),
-                convert=lambda v: v == "no",
-            ),
-            Filter(
-                "controls",
-                "Controls",
-                "has_controls",
-                choices=(("yes", "With controls"), ("no", "Without controls")),
-                convert=_yes,
-            ),
-            Filter(
-                "kind",
-                "Kind",
-                "is_section",
-                choices=(("requirement", "Requirements"), ("section", "Sections")),
-                convert=lambda v: v == "section",
-            ),
-            person_filter(),
-        ),
-        sorts={
-            "framework": "framework__name",
-            "ref_id": "ref_id",
-            "title": "title",
-            "applicable": "applicable",
-            "controls": "control_count",
-            "updated": "updated_at",
-        },
-        columns=REQUIREMENT_COLUMNS,
-    )
 
 
 REQUIREMENT_COLUMNS = (
@@ -273,22 +225,28 @@ REQUIREMENT_COLUMNS = (
 )
 
 
+REQUIREMENT_LIST = ListSpec(RequirementFilterSet, columns=REQUIREMENT_COLUMNS)
+
+
 @login_required
-@permission_required(VIEW_REQUIREMENT, raise_exception=True)
+@require_view(Requirement)
 def requirement_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    listing = build_list(_requirement_list_spec(user), selectors.requirements_visible_to(user=user), request.GET, user)
+    listing = build_list(REQUIREMENT_LIST, selectors.requirements_visible_to(user=user), request)
     can_change = user.has_perm(CHANGE_REQUIREMENT)
     context = {"listing": listing, "can_change": can_change, "bulk_form": BulkOwnerForm() if can_change else None}
     return render(request, "governance/frameworks/requirement_list.html", context)
 
 
 @login_required
-@permission_required(VIEW_REQUIREMENT, raise_exception=True)
+@require_view(Requirement)
 def requirement_export(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     queryset = selectors.requirements_visible_to(user=user)
-    return csv_response(_requirement_list_spec(user), queryset, request.GET, "requirements.csv")
+    spec = replace(
+        REQUIREMENT_LIST, columns=people_masked(REQUIREMENT_LIST.columns, user, {"owner": lambda r: r.owner})
+    )
+    return csv_response(spec, queryset, request, "requirements.csv")
 
 
 def _requirement(request: HttpRequest, pk: int) -> Requirement:
@@ -303,13 +261,13 @@ def _applicability_initial(requirement: Requirement) -> dict[str, str]:
 
 
 @login_required
-@permission_required(VIEW_REQUIREMENT, raise_exception=True)
+@require_view(Requirement)
 def requirement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     requirement = _requirement(request, pk)
     context = {
         "requirement": requirement,
-        "children": selectors.children_of(requirement=requirement),
+        "children": selectors.children_of(user=user, requirement=requirement),
         "controls": selectors.controls_of_requirement(user=user, requirement=requirement),
         "can_change": user.has_perm(CHANGE_REQUIREMENT),
         "form": ApplicabilityForm(initial=_applicability_initial(requirement)),

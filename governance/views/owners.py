@@ -1,6 +1,6 @@
-"""Bulk owner pages for the lists whose owners are named responsibility (see
-``governance.services.owners``): frameworks, requirements, exceptions, and the assignee of
-planned control tests. Each list ticks rows and posts here; one view factory serves them all.
+"""Bulk owner pages of every governance list (see ``governance.services.owners``): frameworks,
+requirements, controls, the assignee of planned control tests, risks, assets, exceptions and
+findings. Each list ticks rows (``ids``) and posts here; one view factory serves them all.
 """
 
 from __future__ import annotations
@@ -17,23 +17,20 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from access.errors import DomainError
 from access.models import User
+from core.errors import DomainError
+from governance.forms.controls import ControlBulkOwnerForm
+from governance.forms.risks import BulkOwnerForm
+from governance.selectors import assets as asset_selectors
 from governance.selectors import controls as control_selectors
 from governance.selectors import exceptions as exception_selectors
 from governance.selectors import findings as finding_selectors
 from governance.selectors import frameworks as framework_selectors
-from governance.selectors.pickers import PEOPLE, person_label
+from governance.selectors import risks as risk_selectors
+from governance.selectors.pickers import person_label
 from governance.services import owners
-from governance.views.risk_forms import BulkOwnerForm
-from workbench.listing import Filter
 
 MAX_QUERY_KEPT = 2000  # characters of the list's query string carried back after the change
-
-
-def person_filter(param: str = "owner", label: str = "Owner", lookup: str = "owner_id") -> Filter:
-    """A list filter on a person, picked by typing (the page never lists every user)."""
-    return Filter(param, label, lookup, picker=PEOPLE, convert=int)
 
 
 def back_to(list_url_name: str, posted: QueryDict) -> str:
@@ -44,7 +41,11 @@ def back_to(list_url_name: str, posted: QueryDict) -> str:
 
 
 def bulk_owner_view(
-    kind: owners.OwnedKind, *, rows: Callable[[User], QuerySet[Any]], list_url_name: str
+    kind: owners.OwnedKind,
+    *,
+    rows: Callable[[User], QuerySet[Any]],
+    list_url_name: str,
+    form_class: type[BulkOwnerForm] = BulkOwnerForm,
 ) -> Callable[[HttpRequest], HttpResponse]:
     """A POST-only view giving the ticked rows (``ids``) of ``rows(user)`` the chosen ``owner``."""
 
@@ -54,11 +55,15 @@ def bulk_owner_view(
         user = cast(User, request.user)
         if not user.has_perm(kind.perm):
             raise PermissionDenied
-        form = BulkOwnerForm(request.POST)
+        form = form_class(request.POST)
         back = back_to(list_url_name, request.POST)
         ids = form.selected_ids()
-        if not ids or not form.is_valid():
-            messages.error(request, f"Tick at least one of the {kind.noun} and choose a valid person.")
+        if not ids:
+            messages.error(request, f"Tick at least one of the {kind.noun}.")
+            return redirect(back)
+        if not form.is_valid():
+            for error in form.errors.get("owner", []) or ["Choose a valid person."]:
+                messages.error(request, str(error))
             return redirect(back)
         chosen = list(rows(user).filter(pk__in=ids).select_related())
         person = form.cleaned_data["owner"]
@@ -93,6 +98,18 @@ control_test_bulk_assign = bulk_owner_view(
 )
 finding_bulk_owner = bulk_owner_view(
     owners.FINDINGS, rows=finding_selectors.findings_visible_to, list_url_name="governance:finding_list"
+)
+control_bulk_owner = bulk_owner_view(
+    owners.CONTROLS,
+    rows=control_selectors.controls_visible_to,
+    list_url_name="governance:control_list",
+    form_class=ControlBulkOwnerForm,
+)
+risk_bulk_owner = bulk_owner_view(
+    owners.RISKS, rows=risk_selectors.risks_visible_to, list_url_name="governance:risk_list"
+)
+asset_bulk_owner = bulk_owner_view(
+    owners.ASSETS, rows=asset_selectors.assets_visible_to, list_url_name="governance:asset_list"
 )
 exception_bulk_owner = bulk_owner_view(
     owners.EXCEPTIONS, rows=exception_selectors.exceptions_visible_to, list_url_name="governance:exception_list"

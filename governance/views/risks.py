@@ -8,6 +8,7 @@ A risk someone may not see is a 404, as if it did not exist.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, cast
 
 from django.contrib import messages
@@ -15,17 +16,20 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from access.errors import DomainError
 from access.models import User
+from core.errors import DomainError
+from core.listing import Column, ListSpec, build_list, csv_response
+from governance.filters import RiskFilterSet, risk_heat_map
+from governance.forms.risks import BulkOwnerForm, RiskForm, RiskMatrixForm, add_service_errors
 from governance.models import Control, Risk, RiskMatrix
 from governance.scoping import can, scoped
 from governance.selectors import risks as selectors
+from governance.selectors.controls import HIDDEN_CONTROL, control_opener
+from governance.selectors.pickers import people_masked
 from governance.services import risks as services
-from governance.views.risk_forms import BulkOwnerForm, RiskForm, RiskMatrixForm, add_service_errors
-from workbench.listing import build_list, csv_response
+from governance.views.scope import require_view
 
 USE_RISKS = "governance.view_riskmatrix"
 MANAGE = services.MANAGE_RISKS
@@ -38,6 +42,36 @@ def _user(request: HttpRequest) -> User:
 def clean_params(request: HttpRequest) -> dict[str, str]:
     """Query parameters without NUL characters, which no database accepts."""
     return {key: str(value).replace("\x00", "") for key, value in request.GET.items()}
+
+
+def risk_list_spec(matrix: RiskMatrix) -> ListSpec:
+    """The register's filters and its CSV columns (levels named by ``matrix``)."""
+    level_label = selectors.level_label
+    return ListSpec(
+        RiskFilterSet,
+        columns=(
+            Column("Reference", lambda r: r.ref),
+            Column("Title", lambda r: r.title),
+            Column("Status", lambda r: r.get_status_display()),
+            Column("Owner", lambda r: r.owner.email if r.owner else ""),
+            Column("Assets", lambda r: "; ".join(a.name for a in r.assets.all())),
+            Column("Threat", lambda r: r.threat),
+            Column("Vulnerability", lambda r: r.vulnerability),
+            Column("Inherent likelihood", lambda r: level_label(matrix.likelihood_labels, r.inherent_likelihood)),
+            Column("Inherent impact", lambda r: level_label(matrix.impact_labels, r.inherent_impact)),
+            Column("Inherent score", lambda r: r.inherent_score),
+            Column("Residual likelihood", lambda r: level_label(matrix.likelihood_labels, r.residual_likelihood)),
+            Column("Residual impact", lambda r: level_label(matrix.impact_labels, r.residual_impact)),
+            Column("Residual score", lambda r: r.residual_score),
+            Column("Residual band", lambda r: matrix.band_for(r.residual_score)["label"]),
+            Column("Treatment", lambda r: r.get_treatment_display()),
+            Column("Treatment plan", lambda r: r.treatment_plan),
+            Column("Controls", lambda r: "; ".join(c.ref for c in r.controls.all())),
+            Column("Accepted by", lambda r: r.accepted_by.email if r.accepted_by else ""),
+            Column("Acceptance expires", lambda r: r.acceptance_expires_on or ""),
+            Column("Review date", lambda r: r.review_date or ""),
+        ),
+    )
 
 
 def posted_data(request: HttpRequest) -> QueryDict | None:
@@ -83,14 +117,13 @@ def _without_cell(querystring: str) -> str:
 
 
 @login_required
-@permission_required(USE_RISKS, raise_exception=True)
+@require_view(Risk, USE_RISKS)
 def risk_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     params = clean_params(request)
     matrix = selectors.risk_matrix()
-    spec = selectors.risk_list_spec(user, matrix)
     risks, cell = selectors.risks_for_list(user, matrix, params)
-    listing = build_list(spec, risks, params, user=user)
+    listing = build_list(risk_list_spec(matrix), risks, request)
     if cell is not None:
         # Keep the heat-map cell in sort, page and export links.
         keep = QueryDict(listing.querystring, mutable=True)
@@ -111,34 +144,19 @@ def risk_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@permission_required(USE_RISKS, raise_exception=True)
+@require_view(Risk, USE_RISKS)
 def risk_export(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     params = clean_params(request)
     matrix = selectors.risk_matrix()
     risks, _ = selectors.risks_for_list(user, matrix, params)
-    return csv_response(selectors.risk_list_spec(user, matrix), risks, params, "risks.csv")
-
-
-@require_POST
-@login_required
-@permission_required(MANAGE, raise_exception=True)
-def risk_bulk_owner(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    form = BulkOwnerForm(request.POST)
-    back = reverse("governance:risk_list")
-    ids = form.selected_ids()
-    if not form.is_valid() or not ids:
-        messages.error(request, "Tick at least one risk and choose a valid owner.")
-        return redirect(back)
-    risks = scoped(user, Risk.objects.filter(pk__in=ids), "change")
-    try:
-        changed = services.bulk_assign_risk_owner(actor=user, risks=risks, owner=form.cleaned_data["owner"])
-    except (DomainError, ValidationError) as exc:
-        messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
-    else:
-        messages.success(request, f"Owner changed on {changed} risk{'s' if changed != 1 else ''}.")
-    return redirect(back)
+    spec = risk_list_spec(matrix)
+    # People only to those who may see users; controls the user may not open are not named.
+    columns = people_masked(spec.columns, user, {"Owner": lambda r: r.owner, "Accepted by": lambda r: r.accepted_by})
+    opens = control_opener(user)
+    shown = Column("Controls", lambda r: "; ".join(c.ref if opens(c) else HIDDEN_CONTROL for c in r.controls.all()))
+    spec = replace(spec, columns=tuple(shown if c.header == "Controls" else c for c in columns))
+    return csv_response(spec, risks, request, "risks.csv")
 
 
 # --- One risk ---
@@ -149,13 +167,16 @@ def _controls_for(user: User) -> Any:
 
 
 @login_required
-@permission_required(USE_RISKS, raise_exception=True)
+@require_view(Risk, USE_RISKS)
 def risk_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     risk = _risk(request, pk)
     matrix = selectors.risk_matrix()
+    opens = control_opener(user)
     context = {
         "risk": risk,
+        # Linked controls the user may not open are listed masked, without their title.
+        "linked_controls": [(control, opens(control)) for control in risk.controls.all()],
         "matrix": matrix,
         "row": _rows([risk], matrix)[0],
         "inherent_labels": (
@@ -269,13 +290,13 @@ def risk_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@permission_required(USE_RISKS, raise_exception=True)
+@require_view(Risk, USE_RISKS)
 def risk_heatmap(request: HttpRequest) -> HttpResponse:
     params = clean_params(request)
     if "status" not in params:
         params["status"] = Risk.Status.OPEN
     view = params.get("view", "inherent")
-    heat = selectors.heat_map(_user(request), view=view, filters=params)
+    heat, _ = risk_heat_map(_user(request), view, params)
     toggle = dict(heat.filters)
     context = {
         "heat": heat,
@@ -323,7 +344,7 @@ def risk_matrix(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@permission_required(USE_RISKS, raise_exception=True)
+@require_view(Risk, USE_RISKS)
 def risk_matrix_css(request: HttpRequest) -> HttpResponse:
     """The configured band colours as CSS classes (``heat-band-N``), so no page needs inline styles."""
     matrix = selectors.risk_matrix()

@@ -71,7 +71,7 @@ def test_lockout_lifts_after_the_cool_off(personas: Any) -> None:
         traveller.shift(COOL_OFF + timedelta(seconds=1))
         response = post_sign_in(client, email, PERSONA_PASSWORD)
         assert response.status_code == 302
-        assert response["Location"] == reverse("workbench:home")
+        assert response["Location"] == reverse("home")
         assert is_signed_in(client)
 
 

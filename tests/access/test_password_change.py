@@ -22,14 +22,14 @@ def _change(client: Client, old: str, new: str, again: str | None = None) -> Any
 def test_change_keeps_this_session_and_ends_the_others(personas: Any) -> None:
     emil = personas["employee_emil"]
     here, elsewhere = login(Client(), emil), login(Client(), emil)
-    assert elsewhere.get(reverse("workbench:home")).status_code == 200
+    assert elsewhere.get(reverse("home")).status_code == 200
 
     response = _change(here, PERSONA_PASSWORD, NEW_PASSWORD)
     assert response.status_code == 302
     assert response["Location"] == reverse("access:account")
 
-    assert here.get(reverse("workbench:home")).status_code == 200
-    ended = elsewhere.get(reverse("workbench:home"))
+    assert here.get(reverse("home")).status_code == 200
+    ended = elsewhere.get(reverse("home"))
     assert ended.status_code == 302
     assert ended["Location"].startswith(reverse("access:login"))
     emil.refresh_from_db()
@@ -41,7 +41,7 @@ def test_change_keeps_this_session_and_ends_the_others(personas: Any) -> None:
 def test_administrator_stays_verified_after_the_change(personas: Any) -> None:
     client = personas.client("admin_alice")
     assert _change(client, PERSONA_PASSWORD, NEW_PASSWORD).status_code == 302
-    assert client.get(reverse("workbench:home")).status_code == 200
+    assert client.get(reverse("home")).status_code == 200
 
 
 def test_an_eleven_character_password_is_refused(personas: Any) -> None:

@@ -113,7 +113,7 @@ def test_deactivated_user_cannot_sign_in_and_loses_session_and_tokens(personas: 
     assert emil.deactivated_at is not None
     assert User.objects.filter(pk=emil.pk).exists(), "users are never deleted"
 
-    assert emil_session.get(reverse("workbench:home")).status_code == 302
+    assert emil_session.get(reverse("home")).status_code == 302
     refused = Client()
     assert post_sign_in(refused, emil.email, PERSONA_PASSWORD).status_code == 200
     assert not is_signed_in(refused)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from guardian.shortcuts import assign_perm
 from rest_framework import viewsets
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
 
-from access.api_permissions import DenyAll, HasRequiredPerm, ModelPerms
 from access.models import ApiToken, User
 from access.services import create_api_token
+from core.api_permissions import DenyAll, HasRequiredPerm, ModelPerms
 from tests.api.conftest import post_json, token_client
 from tests.conftest import login
 
@@ -119,6 +121,12 @@ def test_model_perms_check_object_permissions_on_get(personas: Any) -> None:
     assert _get(view, omar, first.pk) == 403  # no view permission at all
     assign_perm("access.view_apitoken", omar, first)
     omar = User.objects.get(pk=omar.pk)  # fresh permission cache
+    assert _get(view, omar, first.pk) == 403  # no role of his may hold object permissions on tokens
+    own, _ = Permission.objects.get_or_create(
+        codename="own_apitoken", content_type=ContentType.objects.get_for_model(ApiToken)
+    )
+    omar.user_permissions.add(own)
+    omar = User.objects.get(pk=omar.pk)
 
     assert _get(view, omar, first.pk) == 200  # granted on this object ...
     assert _get(view, omar, second.pk) == 403  # ... and only this one

@@ -34,8 +34,8 @@ from schemathesis.checks import ALL_CHECKS
 
 from access.models import ApiToken
 from access.services import create_api_token
+from config.wsgi import application
 from tests.api.conftest import bearer
-from workbench.wsgi import application
 
 # Per operation. The API has ~75 operations; 10 keeps the run near two minutes on a small
 # machine. Raise it for a deeper run: RAMPART_SCHEMATHESIS_EXAMPLES=100 pytest -m slow tests/api

@@ -165,7 +165,7 @@ def test_an_admin_cannot_deactivate_themselves(personas: Any) -> None:
 
 
 def test_a_role_removed_takes_effect_on_the_next_call(personas: Any) -> None:
-    """The token carries no permissions of its own: it acts as its user does now."""
+    """A change of roles revokes the user's tokens: the old token is refused at its next call."""
     other_admin = personas["it_ivan"]
     other_admin.groups.add(Group.objects.get(name=Role.ADMINISTRATOR))
     client, _ = token_client(other_admin)
@@ -173,7 +173,8 @@ def test_a_role_removed_takes_effect_on_the_next_call(personas: Any) -> None:
 
     post_json(personas.client("admin_alice"), _url(other_admin, "roles"), {"roles": [Role.IT_ADMINISTRATOR]})
 
-    assert client.get(USERS).status_code == 403
+    assert client.get(USERS).status_code == 401
+    assert not ApiToken.objects.filter(user=other_admin, revoked_at__isnull=True).exists()
 
 
 def test_user_list_costs_the_same_queries_for_1_and_50_users(personas: Any, django_assert_num_queries: Any) -> None:

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
-from audits.models import LogEntry
+from audits.models import ChainHead, LogEntry
 
 
 def write_entries(count: int, *, repr_size: int = 0, **fields: Any) -> list[LogEntry]:
@@ -57,3 +57,26 @@ def as_attacker() -> Iterator[None]:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("ALTER TABLE audits_logentry ENABLE TRIGGER audits_logentry_append_only")
                 cursor.execute("ALTER TABLE audits_chainhead ENABLE TRIGGER audits_chainhead_forward_only")
+
+
+def rewrite_from(sequence: int, **changes: Any) -> None:
+    """Rewrite entry ``sequence`` as someone with write access to the database could.
+
+    The entry is changed, then the hash of every later entry is recomputed with the
+    project's own ``compute_hash`` (each link included) and the chain head is moved to
+    the new last hash: the chain verifies again on its own.
+    """
+    with as_attacker():
+        prev_hash = None
+        for entry in LogEntry.objects.filter(sequence__gte=sequence).order_by("sequence"):
+            if prev_hash is None:
+                for name, value in changes.items():
+                    setattr(entry, name, value)
+            else:
+                entry.prev_hash = prev_hash
+            entry.entry_hash = entry.compute_hash()
+            LogEntry.objects.filter(pk=entry.pk).update(
+                prev_hash=entry.prev_hash, entry_hash=entry.entry_hash, **{k: getattr(entry, k) for k in changes}
+            )
+            prev_hash = entry.entry_hash
+        ChainHead.objects.filter(pk=1).update(last_hash=prev_hash)

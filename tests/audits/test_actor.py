@@ -13,10 +13,10 @@ from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm
 
 from access import services
-from access.actor import acting
 from access.models import ApiToken, AuthEvent, User
 from audits.chain import verify_chain
 from audits.models import LogEntry
+from core.actor import acting
 from tests.conftest import login
 
 pytestmark = pytest.mark.django_db

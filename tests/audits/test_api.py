@@ -9,10 +9,10 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
-from access.actor import acting
 from access.models import User
 from access.services import create_api_token
 from audits.models import LogEntry
+from core.actor import acting
 
 pytestmark = pytest.mark.django_db
 

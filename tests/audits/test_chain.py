@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import tracemalloc
 from datetime import UTC, datetime, timedelta, timezone
 from io import StringIO
@@ -14,11 +15,20 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
-from audits.chain import BROKEN_LINK, HASH_MISMATCH, HEAD_MISMATCH, SEQUENCE_GAP, verify_chain
+from audits.chain import (
+    BROKEN_LINK,
+    HASH_MISMATCH,
+    HEAD_MISMATCH,
+    SEQUENCE_GAP,
+    _content_type_keys,
+    _rows,
+    scan_range,
+    verify_chain,
+)
 from audits.jobs import AuditTrailBrokenError, verify_audit_trail
-from audits.models import GENESIS_HASH, AppendOnlyError, ChainHead, LogEntry
+from audits.models import GENESIS_HASH, AppendOnlyError, ChainHead, LogEntry, canonical_json, canonical_json_text
+from core.jobs_registry import discover
 from tests.audits.conftest import as_attacker, chain_entries, write_entries
-from workbench.jobs_registry import discover
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +59,7 @@ def test_an_intact_chain_verifies() -> None:
 
 
 def test_model_changes_are_chained_with_their_actor_in_the_hash(admin_alice: Any) -> None:
-    from access.actor import acting
+    from core.actor import acting
 
     with acting(admin_alice, via="test"):
         group = Group.objects.create(name="Chained")
@@ -227,3 +237,49 @@ def test_verification_streams_with_bounded_memory() -> None:
         tracemalloc.stop()
     assert result.ok and result.count >= 2000
     assert peak < 4 * 1024 * 1024, f"peak {peak} bytes"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        {"z": 1.0, "a": [1.5, 1e20, (1, 2)], "ünï": "çödé ✓", 3: None, "nested": {"b": 2.0, "a": -0.0}},
+        [1e300, 2.5e-300, float("inf"), 12345678901234567890, True, False, ""],
+        {"m2m": {"type": "m2m", "operation": "add", "objects": ["a", "b"]}},
+    ],
+)
+def test_json_read_as_text_is_canonicalised_like_json_values(value: Any) -> None:
+    """The verifier parses JSON columns from their text; it must give what ``canonical_json`` gives."""
+    assert canonical_json_text(None if value is None else json.dumps(value)) == canonical_json(value)
+    stored = canonical_json(value)
+    assert canonical_json_text(json.dumps(stored)) == stored
+
+
+def test_the_streaming_verifier_hashes_exactly_like_compute_hash() -> None:
+    """The verifier reads raw column values (no model instances); ``compute_hash`` decides what is right."""
+    write_entries(
+        2,
+        remote_addr="2001:0DB8:0000:0000:0000:0000:0000:0001",
+        timestamp=datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        additional_data={"z": 1.0, "a": [1.5, 1e20, (1, 2)], "ünï": "çödé ✓", 3: None},
+        serialized_data={"fields": {"weight": 2.0, "name": "x"}},
+        cid="c" * 400,
+    )
+    write_entries(2, timestamp=datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC), remote_addr=None)
+    entries = chain_entries()
+    rows = list(_rows(1, entries[-1].sequence, 3))
+    assert len(rows) == len(entries)
+    content_types = _content_type_keys()
+    for entry, row in zip(entries, rows, strict=True):
+        assert row[1] == entry.sequence
+        scanned = scan_range(entry.sequence, entry.sequence, expected_prev=entry.prev_hash)
+        assert scanned.broken is None and scanned.last_hash == entry.compute_hash() == entry.entry_hash
+        assert content_types[row[4]] == entry.content_type_key()
+    # And a changed row is seen as changed, through both paths.
+    victim = entries[1]
+    with as_attacker():
+        LogEntry.objects.filter(pk=victim.pk).update(additional_data={"z": 1.5})
+    stored = LogEntry.objects.get(pk=victim.pk)
+    assert stored.compute_hash() != stored.entry_hash
+    broken = scan_range(victim.sequence, victim.sequence, expected_prev=victim.prev_hash).broken
+    assert broken is not None and broken.reason == HASH_MISMATCH

@@ -13,9 +13,9 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from access.actor import acting
 from access.models import User
 from audits.models import LogEntry
+from core.actor import acting
 from tests.audits.conftest import as_attacker
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,8 @@ def test_filter_by_actor_object_type_and_id(personas: Any) -> None:
     client = personas.client("officer_olga")
 
     by_actor = rows(client.get(TRAIL, {"actor": "OFFICER_olga"}))
-    assert {e.object_repr for e in by_actor} == {"Olga's 0", "Olga's 1"}
+    # Her groups, and her own sign-in (a sign-in is done by the person signing in).
+    assert {e.object_repr for e in by_actor} == {"Olga's 0", "Olga's 1", f"Signed in: {olga.email}"}
 
     by_object = rows(client.get(TRAIL, {"object_type": group_type_id(), "object_id": str(mine[1].pk)}))
     assert [e.object_repr for e in by_object] == ["Olga's 1"]
@@ -80,7 +81,7 @@ def test_filter_by_action(personas: Any) -> None:
     found = rows(response)
     assert [e.object_repr for e in found] == ["Renamed"]
     assert found[0].changes == {"name": ["Team 0", "Renamed"]}
-    assert "name: Team 0 → Renamed" in response.content.decode()
+    assert "Name: Team 0 → Renamed" in response.content.decode()
 
 
 def test_filter_by_dates_both_inclusive(personas: Any) -> None:
@@ -170,7 +171,7 @@ def test_csv_export_holds_the_filtered_entries_and_defuses_formulas(personas: An
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     table = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert table[0][:4] == ["sequence", "timestamp_utc", "actor", "action"]
-    objects = [row[6] for row in table[1:]]
+    assert table[0][:5] == ["sequence", "timestamp_utc", "actor", "actor_readable", "action"]
+    objects = [row[7] for row in table[1:]]
     assert objects == ["Plain", "'=HYPERLINK('http://evil.example')"]
     assert all(row[2] == "officer_olga@example.test" for row in table[1:])

@@ -134,3 +134,20 @@ def open_governance(page: Any, entry: str) -> None:
     """Open an entry of the navbar's Governance dropdown."""
     page.get_by_role("button", name="Governance").click()
     page.get_by_role("link", name=entry, exact=True).click()
+
+
+def sign_in_as(page: Any, user: Any, password: str | None = None) -> None:
+    """Sign ``user`` in through the pages, typing the authenticator code when they have one, and land home."""
+    from access.models import TOTPDevice
+    from tests.conftest import PERSONA_PASSWORD
+
+    page.goto("/accounts/login/")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password").fill(password or PERSONA_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        page.wait_for_url("**/accounts/mfa/verify/**")
+        page.locator("input[name=otp_token]").fill(f"{device.totp().token():0{device.digits}d}")
+        page.get_by_role("button", name="Verify").click()
+    page.wait_for_url(lambda url: url.rstrip("/").count("/") == 2)  # the home page: http://host:port/

@@ -25,11 +25,11 @@ from playwright.sync_api import expect
 
 from governance.models import Framework, Risk
 from governance.services import risks as risk_services
+from jobs import scheduler
 from tests.conftest import make_persona
 from tests.e2e.conftest import Console, ensure_default_matrix, open_governance, screenshot
 from tests.e2e.test_sign_in_mfa import assert_page_is_styled_and_clean, sign_in
 from tests.governance.controls.conftest import make_control
-from workbench import scheduler
 
 FRAMEWORK_YAML = """\
 framework:

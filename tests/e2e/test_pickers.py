@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from access.models import User
+from access.models import Role, User
 from governance.models import Asset, Risk
 from tests.conftest import make_persona
 from tests.e2e.conftest import ARTIFACTS, Console, ensure_default_matrix
@@ -81,6 +82,7 @@ def test_officer_records_a_risk_with_an_owner_and_an_asset_found_by_typing(
     ensure_default_matrix()
     olga = make_persona("officer_olga")
     yara = User.objects.create(email="yara@example.test", full_name="Yara Young")
+    yara.groups.add(Group.objects.get(name=Role.CONTROL_OWNER))  # only a role that may own risks can
     for i in range(25):
         Asset.objects.create(name=f"Payroll system {i:02d}")
     payroll = Asset.objects.get(name="Payroll system 07")

@@ -117,7 +117,7 @@ def test_officer_accepts_a_risk_and_the_acceptance_is_followed_up(
     ending = page.get_by_test_id("home-risks-ending").get_by_role("listitem")
     expect(ending).to_have_count(1)
     expect(ending).to_contain_text(f"{risk.ref} {risk.title}")
-    expect(ending).to_contain_text(f"until {expiry.isoformat()}")
+    expect(ending).to_contain_text(f"until {expiry_shown}")
     assert_page_is_styled_and_clean(page, console)
     screenshot(page, "risk-acceptance-owner-home.png")
     ending.get_by_role("link").click()

@@ -17,9 +17,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from access.models import Role, User
+from core.pickers import PICKER_LIMIT
 from governance.models import Asset, Control, ControlTest, Finding, Risk
 from governance.scoping import hand_over_object_perms
-from workbench.pickers import PICKER_LIMIT
 
 pytestmark = pytest.mark.django_db
 
@@ -305,7 +305,8 @@ def _risk_post(**extra: Any) -> dict[str, Any]:
 
 
 def test_a_risk_is_saved_with_the_picked_owner_and_assets(personas: Any, crowd: dict[str, Any]) -> None:
-    owner, assets, control = crowd["people"][9], crowd["assets"][20:22], crowd["controls"][5]
+    # a Control owner: only a role that may own risks may be made a risk's owner
+    owner, assets, control = crowd["people"][159], crowd["assets"][20:22], crowd["controls"][5]
     data = _risk_post(owner=str(owner.pk), assets=[str(a.pk) for a in assets], controls=[str(control.pk)])
     response = personas.client("officer_olga").post(reverse("governance:risk_create"), data)
     assert response.status_code == 302
@@ -360,7 +361,7 @@ def test_a_control_owner_must_be_one_of_the_control_roles(personas: Any) -> None
 
 
 def test_bulk_owner_with_a_picked_person(personas: Any, crowd: dict[str, Any]) -> None:
-    new_owner = crowd["people"][42]
+    new_owner = crowd["people"][192]  # a Control owner (people without a role may not own risks)
     risks = crowd["risks"][:3]
     response = personas.client("officer_olga").post(
         reverse("governance:risk_bulk_owner"), {"owner": new_owner.pk, "ids": [r.pk for r in risks]}

@@ -1,10 +1,11 @@
-"""``manage.py import_framework PATH --actor EMAIL``: import a framework file, or the shipped library.
+"""``manage.py import_framework PATH [--actor EMAIL]``: import a framework file, or the shipped library.
 
 Prints the import report, or every problem of the file (line, row or JSON path, and
 field) and exits with status 1. A file older than the imported version of its framework
 is refused unless ``--allow-older`` confirms that it should replace the newer one.
-Changes are recorded in the audit trail as made by the actor through
-``command:import_framework``.
+Changes are recorded in the audit trail as made through ``command:import_framework``:
+by the ``--actor`` (whose permissions are checked), or without it by the command line
+itself, naming the operating-system user, like the other management commands.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from access.actor import acting
-from access.errors import DomainError
+from access.commands import actor_from, add_actor_argument
 from access.models import User
+from core.actor import acting
+from core.errors import DomainError
 from governance.importers import FORMATS, FrameworkImportError
 from governance.services import frameworks as services
 
@@ -26,7 +28,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", nargs="?", help="The framework file.")
-        parser.add_argument("--actor", required=True, help="Email of the user the import is made by (audit trail).")
+        add_actor_argument(parser)
         parser.add_argument("--format", choices=sorted(FORMATS), help="Default: detected from the file.")
         parser.add_argument("--key", help="Use this framework key instead of the file's (e.g. for OSCAL).")
         parser.add_argument("--library", action="store_true", help="Import the frameworks shipped with Rampart.")
@@ -38,9 +40,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = User.objects.filter(email__iexact=options["actor"].strip(), is_active=True).first()
-        if actor is None:
-            raise CommandError(f"No active user with the email {options['actor']}.")
+        actor = actor_from(options)
         if bool(options["path"]) == bool(options["library"]):
             raise CommandError("Give either a PATH or --library.")
         with acting(actor, via=self.via):
@@ -52,7 +52,7 @@ class Command(BaseCommand):
 
     via = "command:import_framework"
 
-    def _file(self, actor: User, path: Path, fmt: str | None, key: str | None, allow_older: bool) -> None:
+    def _file(self, actor: User | None, path: Path, fmt: str | None, key: str | None, allow_older: bool) -> None:
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -67,7 +67,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(report.summary()))
 
-    def _library(self, actor: User, allow_older: bool) -> None:
+    def _library(self, actor: User | None, allow_older: bool) -> None:
         try:
             reports = services.import_library(actor=actor, allow_older=allow_older)
         except FrameworkImportError as exc:

@@ -1,4 +1,4 @@
-"""``manage.py load_library --actor EMAIL``: import the frameworks shipped in governance/library/."""
+"""``manage.py load_library [--actor EMAIL]``: import the frameworks shipped in governance/library/."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from access.commands import add_actor_argument
 from governance.management.commands.import_framework import Command as ImportCommand
 
 
@@ -14,7 +15,7 @@ class Command(ImportCommand):
     via = "command:load_library"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--actor", required=True, help="Email of the user the import is made by (audit trail).")
+        add_actor_argument(parser)
         parser.add_argument(
             "--allow-older",
             action="store_true",

@@ -174,3 +174,16 @@ def test_api_lists_cost_the_same_with_1_and_50_rows(personas: Any, persona: str,
     one = _api_queries(personas, persona, url)
     seed(1, 49)
     assert _api_queries(personas, persona, url) == one
+
+
+def test_framework_choices_are_read_only_when_a_framework_is_asked_for(personas: Any) -> None:
+    framework, _, _ = make_framework("iso", "ISO 27001")
+    client = personas.client("officer_olga")
+    with CaptureQueriesContext(connection) as plain:
+        assert client.get(reverse("control-list")).status_code == 200
+    assert not any('FROM "governance_framework"' in q["sql"] for q in plain.captured_queries)
+
+    # Given one, the choices are read and checked: a framework she sees filters, another is a 400.
+    assert client.get(reverse("control-list"), {"framework": str(framework.pk)}).status_code == 200
+    unknown = client.get(reverse("control-list"), {"framework": str(framework.pk + 1000)})
+    assert unknown.status_code == 400 and "framework" in unknown.json()

@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from audits.models import LogEntry
+from core.jobs_registry import get_job
 from governance.models import ComplianceException, Control, ControlTest, Finding, Frequency, Outcome
 from governance.services import controls as services
 from governance.services.exceptions import decide_exception, request_exception, revoke_exception
 from tests.governance.controls.conftest import make_control, page_queries
-from workbench.jobs_registry import get_job
 
 # A Monday at noon UTC; the control was last tested a quarter and a month before.
 NOW = dt.datetime(2025, 6, 2, 12, tzinfo=dt.UTC)
@@ -60,7 +61,7 @@ def _flags(personas: Any) -> dict[str, Any]:
     olga = personas.client("officer_olga")
     omar = personas.client("owner_omar")
     figures = olga.get(reverse("governance:dashboard")).context["figures"]
-    home = omar.get(reverse("workbench:home")).context["controls_home"]
+    home = omar.get(reverse("home")).context["controls_home"]
 
     def listed(url_name: str, params: dict[str, str]) -> list[str]:
         rows = olga.get(reverse(url_name), params).context["listing"].page.object_list
@@ -180,7 +181,7 @@ def test_a_test_of_a_control_not_implemented_plans_no_next_one(personas: Any, cl
 
 
 def test_an_owner_may_not_change_the_status_of_anothers_control(personas: Any, clock: Any) -> None:
-    from access.errors import PermissionDeniedError
+    from core.errors import PermissionDeniedError
 
     control = make_control(personas["officer_olga"], "CTL-OLGA", owner=personas["officer_olga"])
     services.schedule_control_tests()
@@ -212,7 +213,7 @@ def test_an_approved_exception_excuses_until_it_expires_and_the_job_runs(persona
     listing = olga.get(reverse("governance:control_list")).content.decode()
     exception = ComplianceException.objects.get(control=late)
     link = reverse("governance:exception_detail", args=[exception.pk])
-    until = (TODAY + dt.timedelta(days=10)).isoformat()
+    until = date_format(TODAY + dt.timedelta(days=10))  # the pages' date format, "12 Jun 2025"
     assert f'Excused by exception <a href="{link}">Vendor patch pending</a> until {until}' in listing
     detail = olga.get(reverse("governance:control_detail", args=[late.pk])).content.decode()
     assert f'Excused by exception <a href="{link}">Vendor patch pending</a> until {until}' in detail

@@ -152,14 +152,12 @@ def test_bulk_owner_assignment_moves_object_permissions(personas: Any) -> None:
     client = personas.client("officer_olga")
     response = client.post(
         reverse("governance:control_bulk_owner"),
-        {"owner": omar.pk, "controls": [c.pk for c in controls[:2]]},
+        {"owner": omar.pk, "ids": [c.pk for c in controls[:2]]},
     )
     assert response.status_code == 302
     omar_client = personas.client("owner_omar")
     assert _refs(omar_client.get(reverse("governance:control_list"))) == ["CTL-B0", "CTL-B1"]
-    denied = omar_client.post(
-        reverse("governance:control_bulk_owner"), {"owner": omar.pk, "controls": [controls[2].pk]}
-    )
+    denied = omar_client.post(reverse("governance:control_bulk_owner"), {"owner": omar.pk, "ids": [controls[2].pk]})
     assert denied.status_code == 403
     assert Control.objects.get(pk=controls[2].pk).owner is None
 
@@ -286,7 +284,7 @@ def test_dashboard_is_not_for_owners(personas: Any) -> None:
 
 
 def test_home_page_empty_state_for_a_new_owner(personas: Any) -> None:
-    response = personas.client("owner_omar").get(reverse("workbench:home"))
+    response = personas.client("owner_omar").get(reverse("home"))
     assert "No controls are assigned to you yet — a Compliance officer assigns owners" in response.content.decode()
 
 
@@ -300,7 +298,7 @@ def test_home_page_lists_own_overdue_failed_and_planned(personas: Any) -> None:
     services.record_control_test(actor=omar, control=failed, result="fail", performed_on=DAY)
     ControlTest.objects.create(control=soon, due_date=timezone.localdate() + dt.timedelta(days=20))
     ControlTest.objects.create(control=soon, due_date=timezone.localdate() + dt.timedelta(days=40))
-    home = personas.client("owner_omar").get(reverse("workbench:home")).context["controls_home"]
+    home = personas.client("owner_omar").get(reverse("home")).context["controls_home"]
     assert home.control_count == 3
     assert [c.ref for c in home.overdue] == ["CTL-LATE"]
     assert [c.ref for c in home.failed] == ["CTL-FAIL"]
@@ -308,7 +306,7 @@ def test_home_page_lists_own_overdue_failed_and_planned(personas: Any) -> None:
 
 
 def test_home_page_section_hidden_for_people_without_controls(personas: Any) -> None:
-    response = personas.client("employee_emil").get(reverse("workbench:home"))
+    response = personas.client("employee_emil").get(reverse("home"))
     assert response.context["controls_home"].shown is False
     assert "Your controls" not in response.content.decode()
 
@@ -333,7 +331,7 @@ def _seed(personas: Any, start: int, n: int) -> None:
         ("owner_omar", "governance:control_list"),
         ("officer_olga", "governance:control_test_list"),
         ("owner_omar", "governance:control_test_list"),
-        ("owner_omar", "workbench:home"),
+        ("owner_omar", "home"),
         ("officer_olga", "governance:dashboard"),
     ],
 )

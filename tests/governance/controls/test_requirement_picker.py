@@ -72,6 +72,13 @@ def test_search_is_scoped_to_frameworks_the_user_may_view(personas: Any) -> None
 
     group = Group.objects.get(name="Control owner")
     group.permissions.remove(Permission.objects.get(codename="view_framework"))
+    # Object permissions count only for a role that may hold them on frameworks (access.backends).
+    from django.contrib.contenttypes.models import ContentType
+
+    may_hold, _ = Permission.objects.get_or_create(
+        codename="own_framework", content_type=ContentType.objects.get_for_model(Framework)
+    )
+    group.permissions.add(may_hold)
     assign_perm("governance.view_framework", omar, Framework.objects.get(key="visible"))
     html = personas.client("owner_omar").get(reverse(SEARCH), {"q": "R1"}).content.decode()
     assert "Visible framework" in html

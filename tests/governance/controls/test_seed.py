@@ -6,12 +6,12 @@ from typing import Any
 
 from django.utils import timezone
 
+from core.seeding import SeedContext
 from governance.models import Control, ControlTest, ControlUserObjectPermission, Finding
 from governance.seed_controls import DEMO_CONTROLS, seed_demo_controls, seed_scale_controls
 from governance.seed_frameworks import seed_demo_frameworks
 from governance.selectors.controls import coverage_by_framework
 from tests.governance.controls.conftest import make_framework
-from workbench.seeding import SeedContext
 
 
 def _ctx(personas: Any, **kwargs: Any) -> SeedContext:

@@ -10,13 +10,14 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from access.errors import PermissionDeniedError
 from audits.models import LogEntry
+from core.errors import PermissionDeniedError
+from core.jobs_registry import get_job
 from governance.models import Control, ControlTest, Finding, Frequency, Outcome, Requirement
 from governance.scoping import can
 from governance.services import controls as services
+from governance.services import owners
 from tests.governance.controls.conftest import make_control, make_framework
-from workbench.jobs_registry import get_job
 
 DAY = dt.date(2025, 3, 10)
 
@@ -224,13 +225,13 @@ def test_an_inactive_owner_is_refused(personas: Any, omars: Control) -> None:
 def test_bulk_assignment_moves_object_permissions(personas: Any) -> None:
     olga, omar = personas["officer_olga"], personas["owner_omar"]
     controls = [make_control(olga, f"CTL-{i}", owner=olga) for i in range(3)]
-    changed = services.bulk_assign_control_owner(actor=olga, controls=controls, owner=omar)
+    changed = owners.bulk_assign(actor=olga, kind=owners.CONTROLS, objects=controls, person=omar)
     assert changed == 3
     omar = type(omar).objects.get(pk=omar.pk)
     assert all(can(omar, c, "change") for c in controls)
     assert Control.objects.filter(owner=omar).count() == 3
     with pytest.raises(PermissionDeniedError):
-        services.bulk_assign_control_owner(actor=omar, controls=controls, owner=olga)
+        owners.bulk_assign(actor=omar, kind=owners.CONTROLS, objects=controls, person=olga)
 
 
 def test_only_officers_create_controls(personas: Any) -> None:
@@ -242,7 +243,7 @@ def test_only_officers_create_controls(personas: Any) -> None:
 
 
 def test_a_tested_control_cannot_be_deleted(personas: Any, omars: Control) -> None:
-    from access.errors import DomainError
+    from core.errors import DomainError
 
     olga = personas["officer_olga"]
     services.record_control_test(actor=olga, control=omars, result="pass", performed_on=DAY)

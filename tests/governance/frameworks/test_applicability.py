@@ -6,9 +6,9 @@ import pytest
 from auditlog import get_logentry_model
 from django.core.exceptions import ValidationError
 
-from access.actor import acting
-from access.errors import PermissionDeniedError
 from access.models import User
+from core.actor import acting
+from core.errors import PermissionDeniedError
 from governance.models import Framework, Requirement
 from governance.services.frameworks import set_applicability_bulk, set_requirement_applicability
 

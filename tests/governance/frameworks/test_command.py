@@ -41,7 +41,8 @@ def test_import_prints_the_report_and_names_the_actor(
     path.write_text(YAML_V1)
     code, out, _ = _run(ImportCommand(), str(path), "--actor", officer_olga.email, capsys=capsys)
     assert code == 0
-    assert "Imported Test baseline 1.0 (test-baseline): 6 created, 0 updated, 0 unchanged, 0 removed" in out
+    assert "Imported Test baseline 1.0 (test-baseline): 4 requirements in 2 sections." in out
+    assert "Entries (requirements and sections): 6 created, 0 updated, 0 unchanged, 0 removed" in out
     framework = Framework.objects.get(key="test-baseline")
     entry = get_logentry_model().objects.filter(object_pk=str(framework.pk)).order_by("-sequence").first()
     assert entry is not None

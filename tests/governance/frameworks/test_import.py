@@ -6,9 +6,9 @@ import pytest
 from auditlog import get_logentry_model
 from django.contrib.contenttypes.models import ContentType
 
-from access.actor import acting
-from access.errors import PermissionDeniedError
 from access.models import User
+from core.actor import acting
+from core.errors import PermissionDeniedError
 from governance.models import Control, Framework, Requirement
 from governance.services.frameworks import import_framework
 from tests.governance.frameworks.files import CSV_V1, YAML_V1, YAML_V2, oscal_bytes, oscal_catalog
@@ -194,7 +194,8 @@ def test_import_writes_an_audit_trail_entry_naming_the_actor(officer_olga: User)
     assert entry.actor == officer_olga
     assert entry.additional_data["import"]["created"] == 6
     assert entry.additional_data["via"] == "test"  # the context's own extra data is kept
-    assert entry.changes["requirements created"] == [None, 6]
+    assert entry.changes["entries created"] == [None, 6]
+    assert entry.changes["size"] == [None, "4 requirements in 2 sections"]
     # The framework's own creation is in the trail too, by the same actor.
     assert entries.filter(action=log_entry.Action.CREATE, actor=officer_olga).exists()
 

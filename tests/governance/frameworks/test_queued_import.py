@@ -22,11 +22,11 @@ from access.models import User
 from governance.models import Framework, Requirement
 from governance.services import framework_imports
 from governance.services.frameworks import import_framework
+from jobs import leases, scheduler
+from jobs.models import JobRun
+from jobs.tasks import report_progress
 from tests.conftest import Personas
 from tests.governance.frameworks.files import YAML_V1, oscal_bytes, oscal_catalog
-from workbench import scheduler
-from workbench.models import JobRun
-from workbench.tasks import report_progress
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def _upload(client: Any, name: str, data: bytes, **extra: str) -> Any:
 def _queued(response: Any) -> JobRun:
     assert response.status_code == 302, response.content[:2000]
     run = JobRun.objects.get()
-    assert response["Location"] == reverse("workbench:task_progress", kwargs={"run_id": run.pk})
+    assert response["Location"] == reverse("jobs:task_progress", kwargs={"run_id": run.pk})
     return run
 
 
@@ -62,7 +62,7 @@ def test_upload_queues_the_import_and_the_scheduler_runs_it(personas: Personas) 
     kept = set(_kept_files()) - before
     assert len(kept) == 1 and next(iter(kept)).read_bytes() == YAML_V1.encode()
     assert not Framework.objects.exists()
-    page = client.get(reverse("workbench:task_progress", kwargs={"run_id": run.pk}))
+    page = client.get(reverse("jobs:task_progress", kwargs={"run_id": run.pk}))
     assert page.status_code == 200
     assert b"Framework import" in page.content and b"Queued" in page.content
     assert b'hx-trigger="every 1s"' in page.content
@@ -78,13 +78,14 @@ def test_upload_queues_the_import_and_the_scheduler_runs_it(personas: Personas) 
     assert run.progress_at is not None
     assert run.result["report"]["created"] == 6
     assert (
-        run.output
-        == "Imported Test baseline 1.0 (test-baseline): 6 created, 0 updated, 0 unchanged, 0 removed, 0 restored."
+        run.output == "Imported Test baseline 1.0 (test-baseline): 4 requirements in 2 sections. "
+        "Entries (requirements and sections): 6 created, 0 updated, 0 unchanged, 0 removed, 0 restored."
     )
 
-    panel = client.get(reverse("workbench:task_progress_status", kwargs={"run_id": run.pk})).content.decode()
+    panel = client.get(reverse("jobs:task_progress_status", kwargs={"run_id": run.pk})).content.decode()
     assert "Imported Test baseline 1.0 (test-baseline)" in panel
     assert "6 created" in panel and "0 removed" in panel
+    assert "Test baseline now has 4 requirements in 2 sections" in panel
     assert reverse("governance:framework_detail", args=[framework.pk]) in panel
     assert "hx-trigger" not in panel, "a finished run's panel stops polling"
 
@@ -115,7 +116,7 @@ def test_a_bad_file_fails_the_run_with_every_problem_and_writes_nothing(personas
     assert {"location": "line 3", "field": "title", "message": "the title is missing"} in run.result["issues"]
     assert not Framework.objects.exists() and not Requirement.objects.exists()
     assert _kept_files() == [], "the kept file is deleted after a failed run too"
-    page = client.get(reverse("workbench:task_progress", kwargs={"run_id": run.pk})).content.decode()
+    page = client.get(reverse("jobs:task_progress", kwargs={"run_id": run.pk})).content.decode()
     assert "The file was not imported; nothing was changed." in page
     assert "line 3" in page and "the title is missing" in page
     assert "duplicate identifier" in page
@@ -129,7 +130,7 @@ def test_garbage_with_a_known_extension_fails_the_run_readably(personas: Persona
     run.refresh_from_db()
     assert run.status == JobRun.Status.FAILED
     assert "was not imported" in run.error and "Traceback" not in run.error
-    assert b"nothing was changed" in client.get(reverse("workbench:task_progress", kwargs={"run_id": run.pk})).content
+    assert b"nothing was changed" in client.get(reverse("jobs:task_progress", kwargs={"run_id": run.pk})).content
 
 
 @pytest.mark.parametrize(
@@ -168,7 +169,7 @@ def test_a_running_import_shows_its_phase_and_counts(personas: Personas) -> None
     JobRun.objects.filter(pk=run.pk).update(status=JobRun.Status.RUNNING, started_at=timezone.now())
     report_progress(run, "Writing 6 requirements in one transaction (all or nothing)", done=3, total=6)
 
-    panel = client.get(reverse("workbench:task_progress_status", kwargs={"run_id": run.pk})).content.decode()
+    panel = client.get(reverse("jobs:task_progress_status", kwargs={"run_id": run.pk})).content.decode()
     assert "Writing 6 requirements in one transaction" in panel
     assert "3 of 6" in panel
     assert '<progress class="w-100" max="6" value="3"' in panel
@@ -178,13 +179,13 @@ def test_a_running_import_shows_its_phase_and_counts(personas: Personas) -> None
 def test_a_run_left_in_the_queue_says_the_scheduler_is_not_running(personas: Personas) -> None:
     client = personas.client("officer_olga")
     run = _queued(_upload(client, "baseline.yaml", YAML_V1.encode()))
-    url = reverse("workbench:task_progress_status", kwargs={"run_id": run.pk})
+    url = reverse("jobs:task_progress_status", kwargs={"run_id": run.pk})
     assert b"scheduler is not running" not in client.get(url).content, "not in the first seconds"
 
     with time_machine.travel(timezone.now() + timedelta(seconds=10)):
         assert b"scheduler is not running" in client.get(url).content
         assert b"manage.py runscheduler" in client.get(url).content
-        scheduler.beat()  # a scheduler polled: the run simply waits for it
+        leases.beat()  # a scheduler polled: the run simply waits for it
         assert b"scheduler is not running" not in client.get(url).content
         assert b"Waiting for the scheduler" in client.get(url).content
 
@@ -192,7 +193,7 @@ def test_a_run_left_in_the_queue_says_the_scheduler_is_not_running(personas: Per
 @pytest.mark.parametrize(("persona", "status"), [("it_ivan", 200), ("owner_omar", 404), ("employee_emil", 404)])
 def test_only_the_requester_and_run_readers_see_a_progress_page(personas: Personas, persona: str, status: int) -> None:
     run = _queued(_upload(personas.client("officer_olga"), "baseline.yaml", YAML_V1.encode()))
-    for name in ("workbench:task_progress", "workbench:task_progress_status"):
+    for name in ("jobs:task_progress", "jobs:task_progress_status"):
         response = personas.client(persona).get(reverse(name, kwargs={"run_id": run.pk}))
         assert response.status_code == status, name
 

@@ -19,10 +19,10 @@ from governance.importers.versions import compare_versions
 from governance.models import Framework, Requirement
 from governance.services import frameworks as services
 from governance.services.frameworks import import_framework
+from jobs import scheduler
+from jobs.models import JobRun
 from tests.conftest import Personas
 from tests.governance.frameworks.files import YAML_V1, YAML_V2, oscal_bytes, oscal_catalog
-from workbench import scheduler
-from workbench.models import JobRun
 
 pytestmark = pytest.mark.django_db
 
@@ -211,7 +211,7 @@ def test_the_upload_page_refuses_an_older_file_unless_the_box_is_ticked(
     run = _run_upload(client, url, {"file": SimpleUploadedFile("v1.yaml", YAML_V1.encode())})
     assert run.status == JobRun.Status.FAILED
     assert run.result["issues"][0]["field"] == "version"
-    page = client.get(reverse("workbench:task_progress", kwargs={"run_id": run.pk})).content.decode()
+    page = client.get(reverse("jobs:task_progress", kwargs={"run_id": run.pk})).content.decode()
     assert REFUSED in page and "nothing was changed" in page
     baseline.refresh_from_db()
     assert baseline.version == "2.0"
@@ -220,7 +220,7 @@ def test_the_upload_page_refuses_an_older_file_unless_the_box_is_ticked(
     run = _run_upload(client, url, {"file": upload, "allow_older": "on"})
     assert run.status == JobRun.Status.SUCCEEDED, run.error
     assert run.result["report"]["version_order"] == "older"
-    page = client.get(reverse("workbench:task_progress", kwargs={"run_id": run.pk})).content.decode()
+    page = client.get(reverse("jobs:task_progress", kwargs={"run_id": run.pk})).content.decode()
     assert "imported as confirmed" in page
     baseline.refresh_from_db()
     assert baseline.version == "1.0"

@@ -13,7 +13,8 @@ from governance.importers import FrameworkImportError
 from governance.models import Control, Framework, Requirement
 from governance.selectors import controls as control_selectors
 from governance.selectors import frameworks as framework_selectors
-from governance.services.frameworks import ImportReport, import_framework
+from governance.services.frameworks import import_framework
+from governance.services.import_report import ImportReport
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from access.errors import DomainError, PermissionDeniedError
+from core.errors import DomainError, PermissionDeniedError
 from governance.models import Asset, Finding
-from governance.services.assets import AssetData, bulk_assign_asset_owner, create_asset, deactivate_asset, update_asset
+from governance.services import owners
+from governance.services.assets import AssetData, create_asset, deactivate_asset, update_asset
 from governance.services.findings import FindingData, close_finding, create_finding, reopen_finding, update_finding
 from tests.governance.risks.conftest import in_days, make_risk
 
@@ -88,8 +89,8 @@ def test_asset_detail_lists_its_risks(personas: Any, payroll: Asset) -> None:
 def test_bulk_owner_on_assets(personas: Any) -> None:
     ivan = personas["it_ivan"]
     assets = [Asset.objects.create(name=f"Laptop {i}") for i in range(3)]
-    assert bulk_assign_asset_owner(actor=ivan, assets=Asset.objects.all(), owner=ivan) == 3
-    assert bulk_assign_asset_owner(actor=ivan, assets=Asset.objects.all(), owner=ivan) == 0
+    assert owners.bulk_assign(actor=ivan, kind=owners.ASSETS, objects=Asset.objects.all(), person=ivan) == 3
+    assert owners.bulk_assign(actor=ivan, kind=owners.ASSETS, objects=Asset.objects.all(), person=ivan) == 0
     response = personas.client("it_ivan").post(
         reverse("governance:asset_bulk_owner"), {"ids": [assets[0].pk, assets[1].pk], "owner": ""}
     )

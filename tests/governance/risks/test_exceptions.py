@@ -11,12 +11,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from access.errors import DomainError, PermissionDeniedError, SegregationOfDutiesError
+from core.errors import DomainError, PermissionDeniedError, SegregationOfDutiesError
+from core.jobs_registry import get_job
 from governance.models import ComplianceException, Control, Framework, Requirement
 from governance.selectors.exceptions import expired, expiring_within, in_force
 from governance.services.exceptions import decide_exception, expire_exceptions, request_exception, revoke_exception
 from tests.governance.risks.conftest import in_days
-from workbench.jobs_registry import get_job
 
 pytestmark = pytest.mark.django_db
 
@@ -183,7 +183,7 @@ def test_exception_pages(personas: Any, requirement: Requirement) -> None:
         reverse("governance:exception_request"),
         {
             "title": "Old scanner",
-            "requirement": "baseline BO-4.1",
+            "requirement": str(requirement.pk),  # picked by typing (the requirement picker)
             "reason": "Waiting for the replacement",
             "expires_on": in_days(20).isoformat(),
         },
@@ -193,11 +193,11 @@ def test_exception_pages(personas: Any, requirement: Requirement) -> None:
     assert (exception.requirement, exception.requested_by) == (requirement, personas["officer_olga"])
     bad = client.post(
         reverse("governance:exception_request"),
-        {"title": "x", "requirement": "baseline NOPE", "reason": "r", "expires_on": "soon"},
+        {"title": "x", "requirement": "999999", "reason": "r", "expires_on": "soon"},
     )
     assert bad.status_code == 400
     html = bad.content.decode()
-    assert "No requirement NOPE" in html and "Enter a valid date" in html
+    assert "Requirement: choose one the search offers" in html and "Enter a valid date" in html
     detail = client.get(reverse("governance:exception_detail", kwargs={"pk": exception.pk}))
     assert "another person decides it" in detail.content.decode()
     listing = personas.client("it_ivan").get(reverse("governance:exception_list"), {"expiry": "30"})

@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from governance.filters import risk_heat_map
 from governance.models import Risk
-from governance.selectors.risks import heat_map
 from tests.governance.risks.conftest import make_risk
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +28,12 @@ def known_risks(personas: Any) -> dict[str, Risk]:
         "d": make_risk("RSK-D", inherent=(1, 1), residual=(1, 1)),
         "closed": make_risk("RSK-X", inherent=(3, 4), residual=(2, 2), status=Risk.Status.CLOSED),
     }
+
+
+def heat_map(user: Any, view: str, params: dict[str, str]) -> Any:
+    heat, errors = risk_heat_map(user, view, params)
+    assert errors == {}
+    return heat
 
 
 def _counts(heat: Any) -> dict[tuple[int, int], int]:

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from access.errors import PermissionDeniedError
+from core.errors import PermissionDeniedError
 from governance.models import Risk, RiskMatrix
 from governance.services.risks import update_risk_matrix
 from tests.governance.risks.conftest import make_risk

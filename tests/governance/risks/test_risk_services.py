@@ -10,7 +10,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from access.errors import PermissionDeniedError, SegregationOfDutiesError
+from core.errors import PermissionDeniedError, SegregationOfDutiesError
 from governance.models import Risk
 from governance.scoping import can
 from governance.services.risks import RiskData, assign_risk_owner, close_risk, create_risk, reopen_risk, update_risk

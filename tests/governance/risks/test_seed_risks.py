@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from django.db.models import Count, F, Q
 
+from core.seeding import SeedContext
 from governance.models import Asset, ComplianceException, Control, ControlTest, Finding, Outcome, Risk
 from governance.scoping import scoped
-from governance.seed_risks import DEMO_ASSETS, DEMO_RISKS, seed_demo_risks, seed_scale_risks
+from governance.seed_risks import DEMO_ASSETS, DEMO_RISKS, seed_demo_risks
+from governance.seed_risks_scale import seed_scale_risks
 from tests.governance.risks.conftest import in_days
-from workbench.seeding import SeedContext
 
 pytestmark = pytest.mark.django_db
 

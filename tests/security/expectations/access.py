@@ -9,6 +9,8 @@ from tests.security.expectations import ALL, Route, roles
 
 MFA_PERSONAS = roles("admin_alice", "it_ivan")  # the personas holding a confirmed authenticator
 USER_MANAGERS = roles("admin_alice")
+# Who reads users' access (the user list and a user's page): holders of access.view_user.
+USER_READERS = roles("admin_alice", "it_ivan", "officer_olga")
 
 
 def _emil(p: Any) -> dict[str, Any]:
@@ -40,9 +42,19 @@ ROUTES = [
         ok=302,
         denied=(404,),
     ),
-    Route("access:user_list", USER_MANAGERS),
+    Route("access:user_list", USER_READERS),
     Route("access:user_invite", USER_MANAGERS),
-    Route("access:user_detail", USER_MANAGERS, kwargs=_emil),
+    Route("access:user_detail", USER_READERS, kwargs=_emil),
+    # Changing roles stays with user managers: readers are refused (403) and nothing changes.
+    Route(
+        "access:user_detail",
+        USER_MANAGERS,
+        kwargs=_emil,
+        method="post",
+        ok=302,
+        data={"roles": ["Employee", "Auditor"]},
+        wrote=lambda p: p["employee_emil"].groups.filter(name="Auditor").exists(),
+    ),
     Route("access:user_deactivate", USER_MANAGERS, kwargs=_emil, method="post", ok=302),
     Route("access:user_reactivate", USER_MANAGERS, kwargs=_emil, method="post", ok=302),
 ]

@@ -4,14 +4,18 @@ Who may do what:
 
 - Risk pages, the heat map and the register API: holders of ``governance.view_riskmatrix``
   (Administrator, Compliance officer, IT administrator, Control owner). Control owners see
-  only the risks they own; a risk they may not see is a 404. Auditors and employees: 403.
+  only the risks they own; a risk they may not see is a 404. Employees: 403. Auditors: while
+  an engagement they audit is in progress, read-only the risks linked to the controls of its
+  scope (register, CSV, heat map, risk page, API); another risk is a 404; else 403.
 - Recording risks, naming owners, closing and reopening, bulk owner, the matrix settings:
   risk managers (``add_risk`` / global ``change_risk`` / ``change_riskmatrix``: Administrator,
   Compliance officer). A risk's owner may edit it (object ``change_risk``).
 - Assets: ``view_asset`` / ``add_asset`` / ``change_asset`` (Administrator, Compliance officer,
   IT administrator).
 - Exceptions and findings: read by Administrator, Compliance officer, IT administrator;
-  requested, decided, raised and closed by Administrator and Compliance officer.
+  requested, decided, raised and closed by Administrator and Compliance officer. Auditors read
+  the exceptions of the controls and requirements in their engagement's scope (another is a
+  404); findings and assets are not in an engagement's scope (403).
 """
 
 from __future__ import annotations
@@ -25,12 +29,15 @@ from access.models import User
 from governance.models import Asset, ComplianceException, Control, Finding, Risk
 from governance.scoping import hand_over_object_perms
 from tests.security.expectations import API_ANON, Route, bulk_owner_api, roles
+from tests.security.expectations.audits_engagements import in_engagement
 
 OFFICERS = roles("admin_alice", "officer_olga")
 GLOBAL_VIEW = roles("admin_alice", "officer_olga", "it_ivan")
 BROWSERS = roles("admin_alice", "officer_olga", "it_ivan", "owner_omar")
 CHANGERS = roles("admin_alice", "officer_olga", "owner_omar")  # owner_omar owns the risk used here
 HIDDEN_OR_DENIED = (403, 404)
+RISK_READERS = BROWSERS | {"auditor_aude"}  # auditor_aude audits a control of the risk (in_engagement)
+EXCEPTION_READERS = GLOBAL_VIEW | {"auditor_aude"}  # ... and the control of the exception
 
 
 MATRIX_3X3 = {
@@ -49,6 +56,26 @@ def _omars_risk(p: Any, *, status: str = Risk.Status.OPEN) -> dict[str, Any]:
     risk = Risk.objects.create(ref="RSK-MATRIX", title="Matrix risk", owner=p["owner_omar"], status=status)
     hand_over_object_perms(obj=risk, previous=None, new=p["owner_omar"])
     return {"pk": risk.pk}
+
+
+def _audited_risk(p: Any) -> dict[str, Any]:
+    """Omar's risk, linked to a control in the scope of auditor_aude's engagement."""
+    found = _omars_risk(p)
+    control = Control.objects.create(ref="CTL-MATRIX-RISK", title="Mitigating control")
+    Risk.objects.get(pk=found["pk"]).controls.add(control)
+    in_engagement(p, controls=[control])
+    return found
+
+
+def _audited(p: Any) -> dict[str, Any]:
+    _audited_risk(p)
+    return {}
+
+
+def _outside_risk(p: Any) -> dict[str, Any]:
+    """Omar's risk, linked to no control of auditor_aude's engagement."""
+    in_engagement(p, controls=[Control.objects.create(ref="CTL-MATRIX-SCOPE", title="Scope control")])
+    return _omars_risk(p)
 
 
 def _closed_risk(p: Any) -> dict[str, Any]:
@@ -78,6 +105,23 @@ def _exception(p: Any, status: str = ComplianceException.Status.REQUESTED) -> di
     return {"pk": exception.pk}
 
 
+def _audited_exception(p: Any) -> dict[str, Any]:
+    """An exception of a control in the scope of auditor_aude's engagement."""
+    found = _exception(p)
+    in_engagement(p, controls=[ComplianceException.objects.get(pk=found["pk"]).control])
+    return found
+
+
+def _audited_exceptions(p: Any) -> dict[str, Any]:
+    _audited_exception(p)
+    return {}
+
+
+def _outside_exception(p: Any) -> dict[str, Any]:
+    in_engagement(p, controls=[Control.objects.create(ref="CTL-MATRIX-SCOPE", title="Scope control")])
+    return _exception(p)
+
+
 def _approved_exception(p: Any) -> dict[str, Any]:
     return _exception(p, ComplianceException.Status.APPROVED)
 
@@ -94,17 +138,25 @@ POST_302 = {"method": "post", "ok": 302}
 
 ROUTES = [
     # Risk pages
-    Route("governance:risk_list", BROWSERS),
-    Route("governance:risk_export", BROWSERS),
-    Route("governance:risk_heatmap", BROWSERS),
-    Route("governance:risk_matrix_css", BROWSERS),
-    Route("governance:risk_matrix", OFFICERS),
+    Route("governance:risk_list", BROWSERS, note="auditor_aude without an engagement: 403"),
+    Route("governance:risk_list", RISK_READERS, kwargs=_audited, note="auditor_aude in an engagement"),
+    Route("governance:risk_export", RISK_READERS, kwargs=_audited),
+    Route("governance:risk_heatmap", RISK_READERS, kwargs=_audited),
+    Route("governance:risk_matrix_css", RISK_READERS, kwargs=_audited),
+    Route("governance:risk_matrix", OFFICERS, kwargs=_audited),
     Route("governance:risk_matrix", OFFICERS, method="post", ok=400, note="empty form: field errors"),
     Route("governance:risk_create", OFFICERS),
     Route("governance:risk_create", OFFICERS, method="post", ok=400, note="empty form: field errors"),
     Route("governance:risk_bulk_owner", OFFICERS, **POST_302, note="nothing ticked: redirect with a message"),
-    Route("governance:risk_detail", BROWSERS, kwargs=_omars_risk, denied=HIDDEN_OR_DENIED),
-    Route("governance:risk_edit", CHANGERS, kwargs=_omars_risk, denied=HIDDEN_OR_DENIED),
+    Route("governance:risk_detail", RISK_READERS, kwargs=_audited_risk, denied=HIDDEN_OR_DENIED),
+    Route(
+        "governance:risk_detail",
+        BROWSERS,
+        kwargs=_outside_risk,
+        denied=HIDDEN_OR_DENIED,
+        note="not linked to a control of auditor_aude's engagement: 404 for her",
+    ),
+    Route("governance:risk_edit", CHANGERS, kwargs=_audited_risk, denied=HIDDEN_OR_DENIED),
     Route("governance:risk_close", OFFICERS, kwargs=_omars_risk, **POST_302),
     Route("governance:risk_reopen", OFFICERS, kwargs=_closed_risk, **POST_302),
     # Asset pages
@@ -117,8 +169,9 @@ ROUTES = [
     Route("governance:asset_deactivate", GLOBAL_VIEW, kwargs=_asset, **POST_302),
     Route("governance:asset_reactivate", GLOBAL_VIEW, kwargs=_inactive_asset, **POST_302),
     # Exception pages
-    Route("governance:exception_list", GLOBAL_VIEW),
-    Route("governance:exception_export", GLOBAL_VIEW),
+    Route("governance:exception_list", GLOBAL_VIEW, note="auditor_aude without an engagement: 403"),
+    Route("governance:exception_list", EXCEPTION_READERS, kwargs=_audited_exceptions),
+    Route("governance:exception_export", EXCEPTION_READERS, kwargs=_audited_exceptions),
     Route(
         "governance:exception_bulk_owner", OFFICERS, **POST_302, note="nothing ticked: back to the list with a message"
     ),
@@ -126,11 +179,12 @@ ROUTES = [
     Route(
         "governance:finding_bulk_owner", OFFICERS, **POST_302, note="nothing ticked: back to the list with a message"
     ),
-    Route("governance:exception_detail", GLOBAL_VIEW, kwargs=_exception),
-    Route("governance:exception_decide", OFFICERS, kwargs=_exception),
+    Route("governance:exception_detail", EXCEPTION_READERS, kwargs=_audited_exception, denied=HIDDEN_OR_DENIED),
+    Route("governance:exception_detail", GLOBAL_VIEW, kwargs=_outside_exception, denied=HIDDEN_OR_DENIED),
+    Route("governance:exception_decide", OFFICERS, kwargs=_audited_exception),
     Route("governance:exception_revoke", OFFICERS, kwargs=_approved_exception, **POST_302),
     # Finding pages
-    Route("governance:finding_list", GLOBAL_VIEW),
+    Route("governance:finding_list", GLOBAL_VIEW, kwargs=_audited, note="findings are in no engagement's scope"),
     Route("governance:finding_export", GLOBAL_VIEW),
     Route("governance:finding_create", OFFICERS),
     Route("governance:finding_detail", GLOBAL_VIEW, kwargs=_finding),
@@ -143,8 +197,14 @@ ROUTES = [
     Route("governance:people_search", BROWSERS, note="people picker: owner filters and owner fields"),
     Route("governance:asset_search", BROWSERS, note="asset picker: scoped to the risks an owner sees"),
     Route("governance:control_search", BROWSERS, note="control picker of the risk form: controls one may see"),
+    # Requirements (exception and finding forms): whoever reads requirements (view_requirement).
+    Route("governance:requirement_search", BROWSERS, note="requirement picker: current requirements one may see"),
+    # Control tests (the evidence form): whoever browses controls; it offers the tests of the controls
+    # one may change (an IT administrator finds none; an auditor is refused).
+    Route("governance:control_test_search", BROWSERS, note="control-test picker of the evidence form"),
     # API: risks and the heat map
     Route("risk-list", BROWSERS, anonymous=API_ANON),
+    Route("risk-list", RISK_READERS, kwargs=_audited, anonymous=API_ANON),
     Route(
         "risk-list",
         OFFICERS,
@@ -153,7 +213,8 @@ ROUTES = [
         data={"title": "Created by the matrix", "inherent_likelihood": 3, "inherent_impact": 4},
         anonymous=API_ANON,
     ),
-    Route("risk-detail", BROWSERS, kwargs=_omars_risk, denied=HIDDEN_OR_DENIED, anonymous=API_ANON),
+    Route("risk-detail", RISK_READERS, kwargs=_audited_risk, denied=HIDDEN_OR_DENIED, anonymous=API_ANON),
+    Route("risk-detail", BROWSERS, kwargs=_outside_risk, denied=HIDDEN_OR_DENIED, anonymous=API_ANON),
     Route(
         "risk-detail",
         CHANGERS,
@@ -163,7 +224,7 @@ ROUTES = [
         denied=HIDDEN_OR_DENIED,
         anonymous=API_ANON,
     ),
-    Route("risk-close", OFFICERS, kwargs=_omars_risk, method="post", denied=HIDDEN_OR_DENIED, anonymous=API_ANON),
+    Route("risk-close", OFFICERS, kwargs=_audited_risk, method="post", denied=HIDDEN_OR_DENIED, anonymous=API_ANON),
     Route("risk-reopen", OFFICERS, kwargs=_closed_risk, method="post", denied=HIDDEN_OR_DENIED, anonymous=API_ANON),
     Route(
         "risk-assign-owner",
@@ -174,9 +235,10 @@ ROUTES = [
         denied=HIDDEN_OR_DENIED,
         anonymous=API_ANON,
     ),
-    Route("risk-bulk-owner", OFFICERS, method="post", data={"ids": [1], "owner": None}, anonymous=API_ANON),
+    bulk_owner_api("risk-bulk-owner", OFFICERS),
     Route("risk-heatmap-list", BROWSERS, anonymous=API_ANON),
-    Route("risk-matrix-list", BROWSERS, anonymous=API_ANON),
+    Route("risk-heatmap-list", RISK_READERS, kwargs=_audited, anonymous=API_ANON),
+    Route("risk-matrix-list", BROWSERS, kwargs=_audited, anonymous=API_ANON, note="the settings: not for auditors"),
     Route(
         "risk-matrix-list",
         OFFICERS,
@@ -191,17 +253,22 @@ ROUTES = [
     Route("asset-list", GLOBAL_VIEW, method="post", ok=201, data={"name": "API asset"}, anonymous=API_ANON),
     Route("asset-detail", GLOBAL_VIEW, kwargs=_asset, anonymous=API_ANON),
     Route("asset-detail", GLOBAL_VIEW, kwargs=_asset, method="patch", data={"vendor": "Acme"}, anonymous=API_ANON),
-    Route("asset-bulk-owner", GLOBAL_VIEW, method="post", data={"ids": [1], "owner": None}, anonymous=API_ANON),
+    bulk_owner_api("asset-bulk-owner", GLOBAL_VIEW),
     # API: exceptions
     Route("exception-list", GLOBAL_VIEW, anonymous=API_ANON),
+    Route("exception-list", EXCEPTION_READERS, kwargs=_audited_exceptions, anonymous=API_ANON),
     Route("exception-list", OFFICERS, method="post", ok=400, note="no data: field errors", anonymous=API_ANON),
-    Route("exception-detail", GLOBAL_VIEW, kwargs=_exception, anonymous=API_ANON),
+    Route(
+        "exception-detail", EXCEPTION_READERS, kwargs=_audited_exception, denied=HIDDEN_OR_DENIED, anonymous=API_ANON
+    ),
+    Route("exception-detail", GLOBAL_VIEW, kwargs=_outside_exception, denied=HIDDEN_OR_DENIED, anonymous=API_ANON),
     bulk_owner_api("finding-bulk-owner", OFFICERS),
     bulk_owner_api("exception-bulk-owner", OFFICERS),
     Route(
         "exception-decide",
         OFFICERS,
-        kwargs=_exception,
+        kwargs=_audited_exception,
+        denied=HIDDEN_OR_DENIED,
         method="post",
         data={"approve": True},
         anonymous=API_ANON,
@@ -215,7 +282,7 @@ ROUTES = [
         anonymous=API_ANON,
     ),
     # API: findings
-    Route("finding-list", GLOBAL_VIEW, anonymous=API_ANON),
+    Route("finding-list", GLOBAL_VIEW, kwargs=_audited, anonymous=API_ANON),
     Route("finding-list", OFFICERS, method="post", ok=201, data={"title": "API finding"}, anonymous=API_ANON),
     Route("finding-detail", GLOBAL_VIEW, kwargs=_finding, anonymous=API_ANON),
     Route("finding-detail", OFFICERS, kwargs=_finding, method="patch", data={"title": "Renamed"}, anonymous=API_ANON),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from jobs.models import JobRun
 from tests.security.expectations import API_ANON, Route, roles
-from workbench.models import JobRun
 
 VIEWERS = roles("admin_alice", "officer_olga", "it_ivan")  # access.view_job_runs
 RUNNERS = roles("admin_alice", "it_ivan")  # access.run_jobs
@@ -38,14 +38,14 @@ PROGRESS_READERS = VIEWERS | roles("employee_emil")
 
 
 ROUTES = [
-    Route("workbench:job_list", VIEWERS),
-    Route("workbench:job_runs", VIEWERS),
-    Route("workbench:job_run_detail", VIEWERS, kwargs=_run),
-    Route("workbench:job_run_status", VIEWERS, kwargs=_run, note="htmx partial polled on the run page"),
-    Route("workbench:task_progress", PROGRESS_READERS, kwargs=_employees_task, denied=(404,)),
-    Route("workbench:task_progress_status", PROGRESS_READERS, kwargs=_employees_task, denied=(404,)),
-    Route("workbench:job_run_now", RUNNERS, kwargs=lambda p: {"job_id": JOB}, method="post", ok=302),
-    Route("workbench:job_schedule_edit", EDITORS, kwargs=lambda p: {"job_id": JOB}),
+    Route("jobs:job_list", VIEWERS),
+    Route("jobs:job_runs", VIEWERS),
+    Route("jobs:job_run_detail", VIEWERS, kwargs=_run),
+    Route("jobs:job_run_status", VIEWERS, kwargs=_run, note="htmx partial polled on the run page"),
+    Route("jobs:task_progress", PROGRESS_READERS, kwargs=_employees_task, denied=(404,)),
+    Route("jobs:task_progress_status", PROGRESS_READERS, kwargs=_employees_task, denied=(404,)),
+    Route("jobs:job_run_now", RUNNERS, kwargs=lambda p: {"job_id": JOB}, method="post", ok=302),
+    Route("jobs:job_schedule_edit", EDITORS, kwargs=lambda p: {"job_id": JOB}),
     Route("jobrun-list", VIEWERS, anonymous=API_ANON),
     # One run is also open to whoever queued it (none here); others get 404.
     Route("jobrun-detail", VIEWERS, kwargs=_api_run, anonymous=API_ANON, denied=(404,)),

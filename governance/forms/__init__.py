@@ -1,0 +1,1 @@
+"""Input validation of the governance pages, one module per area; service errors map to form errors."""

@@ -1,0 +1,1 @@
+"""Pure helpers of policy documents (no database): Markdown rendering, diffs, dates, the library format."""

@@ -1,0 +1,1 @@
+"""Reads of the policies app: ``patching`` for patch checks."""

@@ -1,0 +1,1 @@
+"""Pages of the policies app: ``patching`` for patch checks."""

@@ -1,0 +1,1 @@
+"""Pages of access reviews under ``/reviews/``."""
