@@ -123,3 +123,32 @@ def test_officer_records_a_risk_with_an_owner_and_an_asset_found_by_typing(
     assert risk.owner == yara
     assert set(risk.assets.all()) == {payroll, Asset.objects.get(name="Payroll system 15")}
     assert_page_is_styled_and_clean(page, console)
+
+
+def test_what_was_typed_before_the_scripts_were_ready_is_searched_for(
+    page: Any, live_server: Any, console: Console
+) -> None:
+    """A slow page: the officer types in the Owner search before htmx has loaded. Her typing
+    fired no search then; once the scripts are in, the search runs and Yara can be picked."""
+    ensure_default_matrix()
+    olga = make_persona("officer_olga")
+    User.objects.create(email="yara@example.test", full_name="Yara Young").groups.add(
+        Group.objects.get(name=Role.CONTROL_OWNER)
+    )
+    sign_in(page, olga.email)
+    page.wait_for_url(f"{live_server.url}/")
+    held: list[Any] = []
+    page.route("**/vendor/htmx*.js", lambda route: held.append(route))
+    page.goto(reverse("governance:risk_create"), wait_until="commit")
+    page.get_by_label("Search owner").fill("yara")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1, "htmx was not held back, so this test proves nothing"
+    expect(page.locator("#id_owner option")).to_have_count(1)  # only the empty choice so far
+    held[0].continue_()
+    page.unroute("**/vendor/htmx*.js")
+    expect(page.locator("#id_owner option")).to_have_count(2)  # the empty choice + Yara
+    page.get_by_label("Owner", exact=True).select_option(label="Yara Young <yara@example.test>")
+    assert_page_is_styled_and_clean(page, console)

@@ -1,6 +1,7 @@
 // Type-ahead pickers (workbench/pickers.py, includes/picker.html). The search field has no
 // name, so the form around it never submits it: here what is typed is sent as ``q``.
-// Enter in the field searches instead of submitting that form.
+// Enter in the field searches instead of submitting that form; what was typed before the
+// scripts were ready is searched for as soon as they are.
 // A search answers with the choices as they were when it was sent; if the person changed
 // the choice meanwhile (picked an option, ticked or unticked a box), that choice is kept.
 (function () {
@@ -32,6 +33,19 @@
       }
     }
   });
+
+  // What was typed before the page's scripts were ready (a slow page, a quick typist, or a
+  // value the browser restored) fired no search: search for it once htmx has set the page up.
+  if (window.htmx) {
+    window.htmx.onLoad(function (root) {
+      var fields = root.querySelectorAll ? root.querySelectorAll("input[data-typeahead]") : [];
+      Array.prototype.forEach.call(fields, function (field) {
+        if (field.value !== "") {
+          window.htmx.trigger(field, "search");
+        }
+      });
+    });
+  }
 
   var kept = new WeakMap();
 
