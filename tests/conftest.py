@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
@@ -105,6 +109,27 @@ def auditor_aude(personas: Personas) -> User:
 @pytest.fixture
 def employee_emil(personas: Personas) -> User:
     return personas["employee_emil"]
+
+
+@pytest.fixture
+def back_to_latest_migrations(transactional_db: Any) -> Iterator[None]:
+    """For tests that migrate the database back: afterwards every app is at its latest migration again.
+
+    Migrating one app back also unapplies the apps that depend on it (reviews, policies, audits...);
+    migrating that app forward again does not bring them back, and the next test found their tables gone.
+    """
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.fixture(autouse=True)
+def _no_figures_from_another_test() -> Iterator[None]:
+    """Pages keep figures in the cache until the audit trail grows (core.memo); a rolled-back test leaves
+    the trail as long as it found it, so the next test could be shown the figures of this one."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,9 @@ from django.utils import timezone
 from governance.models import Control, ControlTest
 
 
-def test_control_test_evidence_moves_into_evidence(transactional_db: Any, settings: Any, tmp_path: Any) -> None:
+def test_control_test_evidence_moves_into_evidence(
+    back_to_latest_migrations: None, settings: Any, tmp_path: Any
+) -> None:
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},

@@ -13,7 +13,7 @@ BEFORE = [("governance", "0006_owners")]
 AFTER = [("governance", "0007_clear_due_dates_off_schedule")]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("back_to_latest_migrations")
 def test_due_dates_of_controls_off_schedule_are_cleared() -> None:
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
