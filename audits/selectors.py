@@ -128,6 +128,11 @@ class ChainStatus:
         return self.last_check is not None and self.last_check.status == JobRun.Status.SUCCEEDED
 
 
+def trail_length() -> int:
+    """How many entries the trail holds (the committed head's sequence): it grows with every change to our data."""
+    return ChainHead.objects.filter(pk=1).values_list("sequence", flat=True).first() or 0
+
+
 def chain_status(user: Any) -> ChainStatus | None:
     """The chain's length and its latest verification, for readers of the trail; None for others."""
     if not can_view_audit_trail(user):

@@ -193,6 +193,15 @@ AXES_CLIENT_IP_CALLABLE = "access.middleware.client_ip_for_axes"
 AXES_LOCKOUT_CALLABLE = "access.views.lockout_response"
 AXES_VERBOSE = False
 
+# --- Cache: figures a page keeps until something changes (core.memo), per server process ---
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "rampart",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
+}
+
 # --- Sessions and cookies ---
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

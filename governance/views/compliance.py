@@ -14,6 +14,7 @@ from django.utils import timezone
 from access.models import User
 from core.hooks import dashboard_panels
 from core.listing import Column, csv_rows_response
+from core.memo import counted_for
 from governance.models import Control, Framework
 from governance.selectors import controls as selectors
 from governance.selectors import exceptions as exception_selectors
@@ -128,19 +129,27 @@ def _dashboard_risks(user: User) -> dict[str, Any] | None:
     }
 
 
+def _dashboard_figures(user: User) -> dict[str, Any]:
+    figures = selectors.control_figures(user)
+    return {
+        "coverage": selectors.coverage_by_framework(user),
+        "figures": figures,
+        "statuses": [(value, label, figures.by_status[value]) for value, label in Control.Status.choices],
+        "risks": _dashboard_risks(user),
+        "exceptions": _dashboard_exceptions(user),
+        "panels": dashboard_panels(user),  # other apps' panels (core.hooks): backups, policies, evidence
+    }
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = _require(request, "governance.view_control")
-    figures = selectors.control_figures(user)
-    statuses = [(value, label, figures.by_status[value]) for value, label in Control.Status.choices]
+    # Counted again once anything changed (core.memo); the page says when they were counted.
+    counted = counted_for(user, "dashboard", lambda: _dashboard_figures(user))
     context = {
-        "coverage": selectors.coverage_by_framework(user),
-        "figures": figures,
-        "statuses": statuses,
-        "risks": _dashboard_risks(user),
-        "exceptions": _dashboard_exceptions(user),
+        **counted.value,
+        "counted_at": counted.counted_at,
         "today": _today(),
         "window_days": EXPIRY_WINDOW_DAYS,
-        "panels": dashboard_panels(user),  # other apps' panels (core.hooks): backups
     }
     return render(request, "governance/dashboard.html", context)
