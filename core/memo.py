@@ -6,9 +6,9 @@ on every visit, although between two visits nothing has usually changed. Here su
 page's figures are kept for a person and reused while:
 
 - nothing changed: every change to our data leaves an audit-trail entry (every model of ours
-  is recorded), so the newest entry's number tells whether anything changed since the figures
-  were counted. ``audits`` lends that number (``register_change_marker``), as core may not
-  import it;
+  is recorded), so the trail's length (its chain head's sequence) tells whether anything
+  changed since the figures were counted. ``audits`` lends that number
+  (``register_change_marker``), as core may not import it;
 - it is the same day (what is overdue or expired depends on the date);
 - the person's account is as it was (``auth_epoch``: roles, password, second factor);
 - and for at most ``KEPT_SECONDS``, for what changes without an entry of its own (a bulk
@@ -37,7 +37,7 @@ _MARKERS: dict[str, ChangeMarker] = {}
 
 
 def register_change_marker(name: str, func: ChangeMarker) -> None:
-    """``func()`` returns a value that differs after any change to the data (e.g. the newest audit entry's id)."""
+    """``func()`` returns a value that differs after any change to the data (e.g. the audit trail's length)."""
     _MARKERS[name] = func
 
 
