@@ -79,7 +79,7 @@ def dashboard_panels(user: UserLike) -> list[Panel]:
 
 NextLapse = Callable[[Any], Any]
 LapseTakeAway = Callable[[Any], int]
-PersonChanged = Callable[[Any, bool], None]
+PersonChanged = Callable[[Any, bool], object]
 
 _LAPSING: dict[str, tuple[NextLapse, LapseTakeAway]] = {}
 _PERSON_CHANGED: dict[str, PersonChanged] = {}

@@ -129,7 +129,8 @@ class AccessRequestViewSet(viewsets.GenericViewSet[AccessRequest]):
 
     def _page(self, rows: Any) -> Response:
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(AccessRequestOutput(selectors.with_object_labels(page), many=True).data)
+        labelled = selectors.with_object_labels(page or [])
+        return self.get_paginated_response(AccessRequestOutput(labelled, many=True).data)
 
     def list(self, request: Request) -> Response:
         return self._page(selectors.own_requests(_caller(request)))
