@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
@@ -21,6 +21,8 @@ from . import bech32
 from .errors import Bech32Error, HeaderError, KeyFormatError, WorkFactorTooHighError
 from .header import Stanza
 from .primitives import FILE_KEY_SIZE, b64decode, b64encode, hkdf_sha256, open_file_key, seal_file_key
+
+_Key = TypeVar("_Key")
 
 RECIPIENT_HRP = "age"
 IDENTITY_HRP = "AGE-SECRET-KEY-"
@@ -239,26 +241,25 @@ class ScryptIdentity:
         return None
 
 
-def _key_lines(text: str) -> list[tuple[int, str]]:
-    lines = []
+def _parse_key_file(text: str, parse: Callable[[str], _Key], file_kind: str, plural: str) -> list[_Key]:
+    """Each key line of ``text`` (``#`` comments and blank lines skipped), parsed; errors name the line."""
+    keys = []
     for number, raw_line in enumerate(text.splitlines(), start=1):
         line = raw_line.strip()
-        if line and not line.startswith("#"):
-            lines.append((number, line))
-    return lines
+        if not line or line.startswith("#"):
+            continue
+        try:
+            keys.append(parse(line))
+        except KeyFormatError as error:
+            raise KeyFormatError(f"{file_kind} file, line {number}: {error}") from None
+    if not keys:
+        raise KeyFormatError(f"no {plural} found in the {file_kind} file")
+    return keys
 
 
 def parse_identities(text: str) -> list[X25519Identity]:
     """Parse an identity file as ``age-keygen`` writes it (``#`` comments, blank lines)."""
-    identities = []
-    for number, line in _key_lines(text):
-        try:
-            identities.append(X25519Identity.parse(line))
-        except KeyFormatError as error:
-            raise KeyFormatError(f"identity file, line {number}: {error}") from None
-    if not identities:
-        raise KeyFormatError("no identities found in the identity file")
-    return identities
+    return _parse_key_file(text, X25519Identity.parse, "identity", "identities")
 
 
 def load_identities(path: str | os.PathLike[str]) -> list[X25519Identity]:
@@ -268,12 +269,4 @@ def load_identities(path: str | os.PathLike[str]) -> list[X25519Identity]:
 
 def parse_recipients(text: str) -> list[X25519Recipient]:
     """Parse a recipients file: one ``age1...`` key a line, ``#`` comments, blank lines."""
-    recipients = []
-    for number, line in _key_lines(text):
-        try:
-            recipients.append(X25519Recipient.parse(line))
-        except KeyFormatError as error:
-            raise KeyFormatError(f"recipients file, line {number}: {error}") from None
-    if not recipients:
-        raise KeyFormatError("no recipients found in the recipients file")
-    return recipients
+    return _parse_key_file(text, X25519Recipient.parse, "recipients", "recipients")
