@@ -20,11 +20,12 @@ cost more than running them.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Model, OuterRef, prefetch_related_objects
+from django.contrib.auth.models import Permission
+from django.db.models import Model, OuterRef, Q, prefetch_related_objects
 from guardian.backends import ObjectPermissionBackend
 
 from core.hooks import access_lapse_annotations, take_away_lapsed_access
@@ -50,6 +51,21 @@ class ExpiringGrantsModelBackend(ModelBackend):
         # read them once. Django forgets them if they change through this object (``groups.set``).
         prefetch_related_objects([user], "groups")
         return user
+
+    def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        """As Django's, in one query instead of two (the account's own permissions and its roles')."""
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if user_obj.is_superuser:
+            return super().get_all_permissions(user_obj)
+        if not hasattr(user_obj, "_perm_cache"):
+            roles = [group.pk for group in user_obj.groups.all()]  # read once with the user (get_user)
+            own = Permission.user_set.through.objects.filter(user_id=user_obj.pk).values("permission_id")
+            granted = Permission.group_set.through.objects.filter(group_id__in=roles).values("permission_id")
+            rows = Permission.objects.filter(Q(pk__in=own) | Q(pk__in=granted))
+            pairs = rows.values_list("content_type__app_label", "codename").order_by()
+            user_obj._perm_cache = {f"{app}.{codename}" for app, codename in pairs}
+        return cast(set[str], user_obj._perm_cache)
 
 
 @functools.cache

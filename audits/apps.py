@@ -8,7 +8,7 @@ class AuditsConfig(AppConfig):
     def ready(self) -> None:
         from audits import registry
         from audits.checkpoints import MANIFEST_FIELD, checkpoint_as_json, make_checkpoint
-        from audits.engagements.selectors import control_has_expired_evidence, expired_evidence_panel
+        from audits.engagements.selectors import controls_with_expired_evidence, expired_evidence_panel
         from audits.scope import auditor_scope
         from audits.selectors import trail_length
         from core.hooks import register_dashboard_panel, register_manifest_extra
@@ -28,7 +28,7 @@ class AuditsConfig(AppConfig):
                 name="expired_evidence",
                 label="Expired evidence",
                 title="Evidence linked to this control is past its valid-until date: upload a new version.",
-                condition=control_has_expired_evidence,
+                raised_among=controls_with_expired_evidence,
             )
         )
         register_dashboard_panel("audits.evidence", "audits/_dashboard_evidence_panel.html", expired_evidence_panel)

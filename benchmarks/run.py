@@ -97,8 +97,8 @@ def base_env(var_dir: Path) -> dict[str, str]:
     return env
 
 
-def run_checked(cmd: list[str], env: dict[str, str], timeout: float) -> str:
-    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+def run_checked(cmd: list[str], env: dict[str, str], timeout: float, cwd: Path = ROOT) -> str:
+    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result.stdout
@@ -130,11 +130,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], workers: int, log_file: Path) -> Iterator[str]:
+def gunicorn(
+    env: dict[str, str], workers: int, log_file: Path, root: Path = ROOT, binary: str = GUNICORN
+) -> Iterator[str]:
+    """``root``'s server (``binary``: that tree's gunicorn) on a free port of 127.0.0.1; yields its address."""
     port = free_port()
-    cmd = [GUNICORN, "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60"]
+    wsgi = "config.wsgi" if (root / "config" / "wsgi.py").exists() else "workbench.wsgi"  # before 2026-12-07
+    cmd = [binary, wsgi, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60"]
     with log_file.open("w") as log_handle:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log_handle, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log_handle, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

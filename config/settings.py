@@ -126,6 +126,9 @@ TEMPLATES = [
     }
 ]
 
+# Plain <select>s drawn in Python, the same markup as Django's templates (core.form_renderer).
+FORM_RENDERER = "core.form_renderer.FastSelectRenderer"
+
 
 def _databases() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")

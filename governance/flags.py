@@ -4,21 +4,22 @@
 ``audits`` registers a flag here in its ``AppConfig.ready()`` (as it registers its scope in
 ``core.scopes``), and the control list and page read the registry:
 
-- ``register_control_flag(ControlFlag(...))``: ``condition()`` is a boolean expression on a
-  ``Control`` row (e.g. ``Exists(... OuterRef("pk") ...)``), computed in the same query as the
-  rows, so a flag costs no query of its own; ``label`` is the badge; ``link(control)``, if
+- ``register_control_flag(ControlFlag(...))``: ``raised_among(ids)`` answers which of the
+  controls ``ids`` carry the flag (one query); ``label`` is the badge; ``link(control)``, if
   given, is where the badge points (e.g. the evidence of the control).
-- ``with_control_flags(controls)`` annotates each registered flag as ``flag_<name>``;
-  ``raised_flags(control)`` lists those raised on one annotated row.
+- ``attach_raised_flags(controls)`` sets ``raised_flags`` (a list of ``RaisedFlag``) on each
+  control shown: one query per registered flag, for the shown rows only.
+
+Why not a column of the rows' query: as an ``EXISTS`` sub-select in the list's query,
+PostgreSQL plans the flag for every control before the page's ``LIMIT`` (a hashed sub-plan over
+all 10,000 expired pieces of evidence at factor 10): 23 ms of a 64 ms controls page, against
+under 1 ms for the 50 controls shown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from django.db.models import QuerySet
 
 from governance.models import Control
 
@@ -27,13 +28,9 @@ from governance.models import Control
 class ControlFlag:
     name: str
     label: str
-    condition: Callable[[], Any]
+    raised_among: Callable[[Collection[int]], Collection[int]]
     title: str = ""
     link: Callable[[Control], str] | None = None
-
-    @property
-    def attr(self) -> str:
-        return f"flag_{self.name}"
 
 
 @dataclass(frozen=True)
@@ -55,15 +52,13 @@ def control_flags() -> list[ControlFlag]:
     return [_FLAGS[name] for name in sorted(_FLAGS)]
 
 
-def with_control_flags(controls: QuerySet[Control]) -> QuerySet[Control]:
-    """``controls`` with every registered flag as a boolean column ``flag_<name>`` (same query)."""
-    return controls.annotate(**{flag.attr: flag.condition() for flag in control_flags()})
-
-
-def raised_flags(control: Control) -> list[RaisedFlag]:
-    """The flags raised on ``control`` (a row of ``with_control_flags``)."""
-    return [
-        RaisedFlag(flag.label, flag.title, flag.link(control) if flag.link else "")
-        for flag in control_flags()
-        if getattr(control, flag.attr, False)
-    ]
+def attach_raised_flags(controls: Sequence[Control]) -> None:
+    """Set ``raised_flags`` on each of ``controls``: the flags raised on it (one query per flag)."""
+    ids = [control.pk for control in controls]
+    raised = {flag.name: set(flag.raised_among(ids)) if ids else set() for flag in control_flags()}
+    for control in controls:
+        control.raised_flags = [  # type: ignore[attr-defined]
+            RaisedFlag(flag.label, flag.title, flag.link(control) if flag.link else "")
+            for flag in control_flags()
+            if control.pk in raised[flag.name]
+        ]

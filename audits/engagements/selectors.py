@@ -9,10 +9,11 @@ requests assigned to them.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from audits.engagement_models import active_engagements
@@ -123,21 +124,27 @@ def audit_home(user: Any) -> dict[str, Any]:
     }
 
 
-def with_expired_flag(controls: QuerySet[Control]) -> QuerySet[Control]:
-    """Controls annotated ``has_expired_evidence``: a current piece of their evidence is past its date."""
-    return controls.annotate(has_expired_evidence=control_has_expired_evidence())
+def with_expired_flag(controls: Iterable[Control]) -> list[Control]:
+    """The controls, each with ``has_expired_evidence``: a current piece of their evidence is past its date."""
+    rows = list(controls)
+    flagged = controls_with_expired_evidence([control.pk for control in rows]) if rows else set()
+    for control in rows:
+        control.has_expired_evidence = control.pk in flagged  # type: ignore[attr-defined]
+    return rows
 
 
 # --- Expired evidence, for governance's control flags and the compliance dashboard ---
 
 
-def control_has_expired_evidence() -> Exists:
-    """A boolean column on controls: is any current evidence linked to it past its valid-until date?
+def controls_with_expired_evidence(control_ids: Collection[int]) -> set[int]:
+    """Which of ``control_ids`` have current evidence past its valid-until date (one query).
 
-    Read by ``governance.flags`` (registered in ``AuditsConfig.ready``), in the query of the rows.
+    Read by ``governance.flags`` (registered in ``AuditsConfig.ready``) for the controls a page shows.
+    A join walked from the controls' links: with ``evidence_id IN (expired evidence)`` instead,
+    SQLite reads all expired evidence for each link (130 ms for 50 controls at factor 10, against 1 ms).
     """
-    expired = Evidence.objects.filter(expired_evidence(), controls=OuterRef("pk"))
-    return Exists(expired)
+    expired = Evidence.objects.filter(expired_evidence(), controls__in=list(control_ids)).order_by()
+    return set(expired.values_list("controls", flat=True))
 
 
 def expired_evidence_panel(user: Any) -> dict[str, Any] | None:

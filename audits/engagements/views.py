@@ -222,9 +222,9 @@ def engagement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "requirements": in_scope(Requirement, engagement)
         .select_related("framework")
         .order_by("framework__key", "ref_id")[:SCOPE_ROWS],
-        "controls": with_expired_flag(in_scope(Control, engagement).select_related("owner")).order_by("ref")[
-            :SCOPE_ROWS
-        ],
+        "controls": with_expired_flag(
+            in_scope(Control, engagement).select_related("owner").order_by("ref")[:SCOPE_ROWS]
+        ),
         "tests": in_scope(ControlTest, engagement).select_related("control").order_by("-due_date")[:SCOPE_ROWS],
         "risks": in_scope(Risk, engagement).order_by("ref")[:SCOPE_ROWS],
         "exceptions": in_scope(ComplianceException, engagement).order_by("expires_on")[:SCOPE_ROWS],

@@ -38,7 +38,6 @@ from django.utils import timezone
 
 from access.models import Role, User
 from core.permissions import may_hold_object_perms
-from governance.flags import with_control_flags
 from governance.models import (
     ComplianceException,
     Control,
@@ -162,16 +161,15 @@ def with_flags(controls: QuerySet[Control]) -> QuerySet[Control]:
     """``controls`` with ``is_overdue`` and the exception that excuses each, if any.
 
     ``excused_by`` (pk), ``excused_by_title`` and ``excused_until``: the active exception
-    on the control that ends last; and the flags other apps register (``governance.flags``,
-    e.g. expired evidence). Computed in the same query as the rows.
+    on the control that ends last. Computed in the same query as the rows. (The flags other apps
+    raise, such as expired evidence, are read for the shown rows only: ``governance.flags``.)
     """
-    flagged = controls.annotate(
+    return controls.annotate(
         is_overdue=_flag(overdue_controls()),
         excused_by=_excuse("pk"),
         excused_by_title=_excuse("title"),
         excused_until=_excuse("expires_on"),
     )
-    return with_control_flags(flagged)  # flags other apps raise (expired evidence), same query
 
 
 def with_test_flags(tests: QuerySet[ControlTest]) -> QuerySet[ControlTest]:

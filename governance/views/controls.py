@@ -22,7 +22,7 @@ from access.models import User
 from core.errors import DomainError, PermissionDeniedError
 from core.listing import Column, ListSpec, build_list, csv_response
 from governance.filters import ControlFilterSet, ControlTestFilterSet
-from governance.flags import raised_flags
+from governance.flags import attach_raised_flags
 from governance.forms.controls import (
     PICKER_MAX_RESULTS,
     PICKER_ORDER,
@@ -134,8 +134,7 @@ def control_list(request: HttpRequest) -> HttpResponse:
     controls = selectors.with_flags(selectors.controls_visible_to(user))
     listing = build_list(CONTROL_LIST, controls, request)
     rows = list(listing.page.object_list)
-    for control in rows:
-        control.raised_flags = raised_flags(control)  # type: ignore[attr-defined]
+    attach_raised_flags(rows)
     listing.page.object_list = rows
     can_assign = user.has_perm("governance.change_control")
     context = {
@@ -241,10 +240,11 @@ def control_detail(request: HttpRequest, pk: int) -> HttpResponse:
     control = _control(request, pk)
     may_record = _may_record(user, control)
     detail = selectors.control_detail(control, user)
+    attach_raised_flags([control])
     context = {
         "control": control,
         **detail,
-        "raised_flags": raised_flags(detail["flags"]),
+        "raised_flags": control.raised_flags,  # type: ignore[attr-defined]
         "can_edit": can(user, control, "change"),
         "may_record": may_record,
         "test_form": RecordTestForm() if may_record else None,

@@ -13,9 +13,9 @@ from django.urls import reverse
 from access.models import Role, User
 from tests.conftest import login, make_persona, persona_password_hash
 
-# session, user, OTP device, the user's roles (MFA gate), user and group permissions,
+# session, user, OTP device, the user's roles (MFA gate), permissions (own and roles', one query),
 # count, page of users, their roles (one prefetch).
-EXPECTED_QUERIES = 9
+EXPECTED_QUERIES = 8
 
 
 @pytest.mark.parametrize("rows", [1, 50])

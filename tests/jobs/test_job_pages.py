@@ -54,9 +54,9 @@ def test_run_list_costs_a_fixed_number_of_queries(
     client = personas.client("officer_olga")
     url = reverse("jobs:job_runs")
     client.get(url)  # warm the session
-    # session, user, groups, user and group permissions, count, one page of runs with requesters
+    # session, user, groups, permissions (own and roles', one query), count, one page of runs with requesters
     # (the navigation asks nothing more: the second-step check reads only the path and session)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(url)
     assert len(response.context["page"].object_list) == rows
 
@@ -70,8 +70,8 @@ def test_job_list_costs_a_fixed_number_of_queries(
         _runs(rows, job_id)
     client = personas.client("it_ivan")
     client.get(reverse("jobs:job_list"))
-    # session, user, MFA device, groups, user and group permissions, schedules, last runs, last scheduled runs
-    with django_assert_num_queries(9):
+    # session, user, MFA device, groups, permissions (one query), schedules, last runs, last scheduled runs
+    with django_assert_num_queries(8):
         client.get(reverse("jobs:job_list"))
 
 

@@ -133,4 +133,4 @@ def test_query_count_is_fixed(personas: Any, rows: int, django_assert_num_querie
     assert _boxes(html) == rows * 2
 
 
-QUERIES = 7  # session and sign-in checks, then one for the ticked and one for the matches
+QUERIES = 6  # session and sign-in checks, then one for the ticked and one for the matches
