@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test test-postgres check lint format bench clean deps deps-dev system-deps
+.PHONY: run test test-postgres check lint format bench bench-compare clean deps deps-dev system-deps
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -64,6 +64,10 @@ format: deps-dev
 ## Benchmarks on SQLite and PostgreSQL; figures go to benchmarks/RESULTS.md.
 bench: deps-dev
 	$(BIN)/python benchmarks/run.py
+
+## This tree against an earlier revision (BASE=4fc24c1 by default), both servers asked in turn.
+bench-compare: deps-dev
+	$(BIN)/python benchmarks/compare.py $(if $(BASE),--base $(BASE))
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -59,9 +59,12 @@ class ExpiringGrantsModelBackend(ModelBackend):
         if user_obj.is_superuser:
             return super().get_all_permissions(user_obj)
         if not hasattr(user_obj, "_perm_cache"):
-            roles = [group.pk for group in user_obj.groups.all()]  # read once with the user (get_user)
             own = Permission.user_set.through.objects.filter(user_id=user_obj.pk).values("permission_id")
-            granted = Permission.group_set.through.objects.filter(group_id__in=roles).values("permission_id")
+            granted = Permission.group_set.through.objects.values("permission_id")
+            if "groups" in getattr(user_obj, "_prefetched_objects_cache", {}):  # read with the user (get_user)
+                granted = granted.filter(group_id__in=[group.pk for group in user_obj.groups.all()])
+            else:  # a token's owner: the roles are joined in the same query
+                granted = granted.filter(group__user=user_obj)
             rows = Permission.objects.filter(Q(pk__in=own) | Q(pk__in=granted))
             pairs = rows.values_list("content_type__app_label", "codename").order_by()
             user_obj._perm_cache = {f"{app}.{codename}" for app, codename in pairs}

@@ -40,7 +40,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run
-from targets import TARGETS, Target, select
+from targets import Target
 
 DEFAULT_BASE = "4fc24c1"  # the tree of RESULTS.md's 2026-12-01 figures
 BASE_POSTGRES = "postgres://postgres@127.0.0.1:5432/rampart_bench_base"
@@ -247,27 +247,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--base", default=DEFAULT_BASE, help="the earlier revision (default: 2026-12-01's tree)")
     parser.add_argument("--base-dir", default=str(BASE_DIR), help="its git worktree")
     parser.add_argument("--base-python", default="", help="a Python with its dependencies (default: make one)")
-    parser.add_argument("--factor", type=int, default=10, help="seed_scale factor of both trees' data")
-    parser.add_argument("--databases", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
-    parser.add_argument("--postgres-url", default=run.DEFAULT_POSTGRES, help="this tree's local database")
-    parser.add_argument("--warmup", type=int, default=20, help="requests to each server thrown away first")
-    parser.add_argument("--requests", type=int, default=100, help="pairs of requests measured per target")
-    parser.add_argument("--max-seconds", type=float, default=90, help="time limit per target")
-    parser.add_argument("--timeout", type=float, default=30, help="time limit per request")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of each server")
-    parser.add_argument("--targets", default="", help="comma-separated target groups or words of target names")
-    parser.add_argument("--no-append", action="store_true", help="print only; leave RESULTS.md alone")
-    args = parser.parse_args(argv)
-    args.databases = [d.strip() for d in args.databases.split(",") if d.strip()]
-    unknown = set(args.databases) - {"sqlite", "postgres"}
-    if unknown:
-        parser.error(f"unknown database(s): {', '.join(sorted(unknown))}")
-    args.selected = select(TARGETS, args.targets)
-    if not args.selected:
-        parser.error(f"no target matches --targets {args.targets!r}")
-    if not 1 <= args.factor <= 1000 or args.requests < 1 or args.warmup < 0:
-        parser.error("--factor must be 1 to 1000, --requests at least 1, --warmup at least 0")
-    return args
+    run.add_arguments(parser, warmup=20, max_seconds=90)
+    return run.checked(parser, parser.parse_args(argv))
 
 
 def main(argv: list[str]) -> None:

@@ -328,27 +328,24 @@ def render(runs: list[DatabaseRun], args: argparse.Namespace, command: str) -> s
     return "\n".join(lines)
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_arguments(parser: argparse.ArgumentParser, *, warmup: int, max_seconds: float) -> None:
+    """The options ``run.py`` and ``compare.py`` share."""
     parser.add_argument("--factor", type=int, default=10, help="seed_scale factor (N*100 users, N*20,000 entries)")
     parser.add_argument("--databases", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
-    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES, help="local database to drop and recreate")
-    parser.add_argument("--warmup", type=int, default=30, help="requests per target thrown away first")
-    parser.add_argument("--requests", type=int, default=100, help="requests measured per target")
-    parser.add_argument("--max-seconds", type=float, default=60, help="time limit per target")
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES, help="(this tree's) local database")
+    parser.add_argument("--warmup", type=int, default=warmup, help="requests per target (and server) thrown away")
+    parser.add_argument("--requests", type=int, default=100, help="requests (pairs of requests) measured per target")
+    parser.add_argument("--max-seconds", type=float, default=max_seconds, help="time limit per target")
     parser.add_argument("--timeout", type=float, default=30, help="time limit per request")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (of each server)")
     parser.add_argument(
         "--targets", default="", help="comma-separated target groups or words of target names (default: all)"
     )
-    parser.add_argument(
-        "--reuse",
-        action="store_true",
-        help="keep the data (benchmarks/out/, PostgreSQL not dropped) and reuse it when seeded at the same factor; "
-        "new migrations (indexes) are still applied",
-    )
     parser.add_argument("--no-append", action="store_true", help="print only; leave RESULTS.md alone")
-    args = parser.parse_args(argv)
+
+
+def checked(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.Namespace:
+    """``args`` with ``databases`` as a list and ``selected`` targets; a clear error for bad values."""
     args.databases = [d.strip() for d in args.databases.split(",") if d.strip()]
     unknown = set(args.databases) - {"sqlite", "postgres"}
     if unknown:
@@ -359,6 +356,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if not 1 <= args.factor <= 1000 or args.requests < 1 or args.warmup < 0:
         parser.error("--factor must be 1 to 1000, --requests at least 1, --warmup at least 0")
     return args
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser, warmup=30, max_seconds=60)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the data (benchmarks/out/, PostgreSQL not dropped) and reuse it when seeded at the same factor; "
+        "new migrations (indexes) are still applied",
+    )
+    return checked(parser, parser.parse_args(argv))
 
 
 def main(argv: list[str]) -> None:

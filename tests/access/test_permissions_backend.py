@@ -54,3 +54,10 @@ def test_a_superuser_holds_every_permission(personas: Any) -> None:
     user.is_superuser = True
     user.save(update_fields=["is_superuser"])
     assert len(ExpiringGrantsModelBackend().get_all_permissions(_fresh(user))) == Permission.objects.count()
+
+
+def test_a_token_owner_without_roles_read_costs_one_query(personas: Any, django_assert_num_queries: Any) -> None:
+    user = User.objects.get(pk=personas["officer_olga"].pk)  # as a token loads its owner: roles not read
+    with django_assert_num_queries(1):
+        permissions = ExpiringGrantsModelBackend().get_all_permissions(user)
+    assert permissions == ModelBackend().get_all_permissions(User.objects.get(pk=user.pk))

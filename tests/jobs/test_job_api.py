@@ -62,8 +62,8 @@ def test_job_runs_list_costs_a_fixed_number_of_queries(
         [JobRun(job_id="test.echo", trigger="manual", requested_by=personas["it_ivan"]) for _ in range(rows)]
     )
     client = _api(personas["officer_olga"])
-    # token with its user, its last-used stamp, user and group permissions, count, one page of runs
-    with django_assert_num_queries(6):
+    # token with its user, its last-used stamp, permissions (own and roles', one query), count, one page of runs
+    with django_assert_num_queries(5):
         response = client.get(reverse("jobrun-list"))
     assert len(response.json()["results"]) == rows
 
