@@ -122,6 +122,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.navigation",
             ],
+            # Django's ``date`` filter, keeping the days it wrote (core/templatetags/dates.py).
+            "builtins": ["core.templatetags.dates"],
         },
     }
 ]
