@@ -1,12 +1,11 @@
 """Django's form renderer, drawing ``<select>`` elements in Python.
 
 Django draws a select through three templates (``select.html``, then ``select_option.html``
-and ``attrs.html`` once per option): about 80 microseconds an option. The audit trail's
-filter lists 60 kinds of object, and every list page has owner and status selects, so that
-was 5 ms of the audit trail page. ``FastSelectRenderer`` writes the same markup, character
-for character, with ``format_html``; selects whose options use another template (our own
-widgets) still go through the templates. ``tests/core/test_form_renderer.py`` holds the two
-outputs side by side.
+and ``attrs.html`` once per option): the audit trail's filter, 60 kinds of object, took 2.5 ms
+to draw, against 0.6 ms here; and every list page has status and owner selects.
+``FastSelectRenderer`` writes the same markup, character for character, with ``format_html``;
+selects whose options use another template (our own widgets) still go through the templates.
+``tests/core/test_form_renderer.py`` holds the two outputs side by side.
 """
 
 from __future__ import annotations
@@ -66,12 +65,6 @@ class FastSelectRenderer(DjangoTemplates):
 
     def render(self, template_name: str, context: dict[str, Any], request: HttpRequest | None = None) -> str:
         widget = context.get("widget")
-        if (
-            template_name == SELECT_TEMPLATE
-            and widget is not None
-            and all(
-                option["template_name"] == OPTION_TEMPLATE for _, group, _ in widget["optgroups"] for option in group
-            )
-        ):
+        if template_name == SELECT_TEMPLATE and widget is not None and _plain_options(widget):
             return render_select(widget)
         return super().render(template_name, context, request)
