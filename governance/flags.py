@@ -55,10 +55,11 @@ def control_flags() -> list[ControlFlag]:
 def attach_raised_flags(controls: Sequence[Control]) -> None:
     """Set ``raised_flags`` on each of ``controls``: the flags raised on it (one query per flag)."""
     ids = [control.pk for control in controls]
-    raised = {flag.name: set(flag.raised_among(ids)) if ids else set() for flag in control_flags()}
+    flags = control_flags()
+    raised = {flag.name: set(flag.raised_among(ids)) if ids else set() for flag in flags}
     for control in controls:
         control.raised_flags = [  # type: ignore[attr-defined]
             RaisedFlag(flag.label, flag.title, flag.link(control) if flag.link else "")
-            for flag in control_flags()
+            for flag in flags
             if control.pk in raised[flag.name]
         ]
